@@ -1,0 +1,48 @@
+"""The `hyperlink` command: thin typer commands over the library, errors mapped in one place.
+
+Each command module registers itself on ``app``; see ``_commands`` below.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .common import app, console, err_console, state
+
+__all__ = ["app", "main"]
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to `app`.
+    from . import commands  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code instead of raising SystemExit."""
+    from ..errors import HyperlinkError
+
+    _register()
+    try:
+        app(args=argv, prog_name="hyperlink", standalone_mode=False)
+    except HyperlinkError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except (typer.Exit, SystemExit) as exc:  # typer.Exit carries exit_code
+        return int(getattr(exc, "exit_code", getattr(exc, "code", 0)) or 0)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show(file=sys.stderr)
+            return exc.exit_code
+        raise
+    return 0
+
+
+def _entry() -> None:  # pragma: no cover
+    sys.exit(main())

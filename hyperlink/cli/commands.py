@@ -1,0 +1,3 @@
+"""Import every command module so each registers on the app."""
+
+from . import ingest  # noqa: F401

@@ -1,0 +1,74 @@
+"""Shared CLI state: the typer app, consoles, global options (--db, --quiet)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+__all__ = ["app", "console", "err_console", "state", "open_store", "ingest_app"]
+
+app = typer.Typer(
+    name="hyperlink",
+    help="Crossmodal video hyperlinking: ingest a collection, train joint embeddings, index, link, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(
+    help="Load a collection into the store (one transaction per file; re-ingesting adds nothing).",
+    no_args_is_help=True,
+)
+app.add_typer(ingest_app, name="ingest")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class _State:
+    db: str = "hyperlink.db"
+    quiet: bool = False
+
+
+state = _State()
+
+
+@app.callback()
+def _global(
+    db: str = typer.Option(
+        os.environ.get("HYPERLINK_DB", "hyperlink.db"),
+        "--db",
+        help="Store: a SQLite file path or any SQLAlchemy URL (env HYPERLINK_DB).",
+        show_default=True,
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or chatter; results and errors only."),
+) -> None:
+    """Crossmodal video hyperlinking.
+
+    Example: hyperlink --db archive.db ingest collection cAXES.txt
+    """
+    state.db = db
+    state.quiet = quiet
+    console.quiet = quiet
+
+
+def open_store():
+    """Open (creating or upgrading) the store named by --db."""
+    from ..store import Store
+
+    return Store.open(state.db)
+
+
+def say(message: str) -> None:
+    """Chatter for humans: suppressed by --quiet."""
+    if not state.quiet:
+        err_console.print(message, highlight=False)
+
+
+def out(path: str | Path) -> Path:
+    return Path(path)

@@ -1,0 +1,138 @@
+"""The nouns passed between layers. Times are seconds; invalid spans are rejected at construction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps"]
+
+
+def _check_span(start: float, end: float) -> None:
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise ValueError(f"span times must be finite, got {start!r}-{end!r}")
+    if start < 0:
+        raise ValueError(f"span start must not be negative, got {start!r}")
+    if end <= start:
+        raise ValueError(f"span end ({end:g}) must be after its start ({start:g})")
+
+
+def overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool:
+    """Closed-interval overlap, the official rule (touching counts).
+
+    >>> overlaps(0, 10, 10, 20), overlaps(0, 10, 11, 20)
+    (True, False)
+    """
+    return a_start <= b_end and b_start <= a_end
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A time span of one video."""
+
+    video: str
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        _check_span(self.start, self.end)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.video == other.video and overlaps(self.start, self.end, other.start, other.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    """A video of the collection; ``duration`` in seconds."""
+
+    id: str
+    duration: float
+    media_path: str | None = None
+    blacklisted: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("video id must not be empty")
+        if not (math.isfinite(self.duration) and self.duration > 0):
+            raise ValueError(f"video duration must be a positive number of seconds, got {self.duration!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One time-coded transcript line."""
+
+    video: str
+    start: float
+    end: float
+    text: str
+
+    def __post_init__(self) -> None:
+        _check_span(self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A candidate target segment (or any span with features); ``id`` is the store's."""
+
+    video: str
+    start: float
+    end: float
+    id: int | None = None
+    origin: str = "window"
+
+    def __post_init__(self) -> None:
+        _check_span(self.start, self.end)
+
+    @property
+    def span(self) -> Span:
+        return Span(self.video, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A query segment chosen by the campaign organisers."""
+
+    id: str
+    video: str
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("anchor id must not be empty")
+        _check_span(self.start, self.end)
+
+    @property
+    def span(self) -> Span:
+        return Span(self.video, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """One qrels line: is ``video[start, end]`` relevant (1) or not (0) to ``anchor``."""
+
+    anchor: str
+    video: str
+    start: float
+    end: float
+    rel: int
+
+    def __post_init__(self) -> None:
+        _check_span(self.start, self.end)
+        if self.rel not in (0, 1):
+            raise ValueError(f"relevance must be 0 or 1, got {self.rel!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked target returned for a query."""
+
+    video: str
+    start: float
+    end: float
+    score: float
+    segment_id: int | None = None
