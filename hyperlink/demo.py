@@ -1,0 +1,149 @@
+"""A SYNTHETIC news-archive collection, generated deterministically from a seed.
+
+Nothing here is real data. Each video is a run of news stories; each story has one latent topic.
+A topic owns a vocabulary (its words dominate the story's transcript) and a visual centroid
+(its keyframe vectors scatter around it), so text, visuals and judgments agree by construction:
+a judged target is relevant exactly when its story shares the anchor story's topic.
+Some stories have no speech (no cues: text missing) or a feed gap (no keyframes: visual missing).
+
+Files written (all in the formats `hyperlink ingest` reads):
+  collection.txt      `<videoId> HH:MM:SS`
+  transcripts.jsonl   {"video", "start", "end", "text"} per cue
+  keyframes.npy       float32 (n, visual_dim), one row per keyframe (every ``keyframe_every`` s)
+  keyframes.csv       video,time  (row i describes row i of keyframes.npy)
+  anchors.xml         TRECVID 2016 anchor XML (times in M.SS)
+  qrels.txt           official qrels `<anchor> Q0 <video> <start> <end> <rel>` (M.SS)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .timecode import format_mss
+
+__all__ = ["DemoSpec", "DemoFiles", "generate_demo"]
+
+_SYLLABLES = ["ka", "lo", "mi", "ren", "ta", "vo", "shi", "pe", "du", "nar", "gel", "fi", "zo", "bri", "tem", "ul"]
+_COMMON = ("the a of and to in is that it was for on are as with they at be this from have or by one "
+           "had not but what all were when we there can an your which their said if do will each about "
+           "how up out them then she many some so these would other into has more her two like him see").split()
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """Size and shape of the synthetic collection."""
+
+    videos: int = 50  # number of videos
+    topics: int = 12  # latent topics shared by text and visuals
+    min_minutes: float = 5.0  # video length range
+    max_minutes: float = 20.0
+    visual_dim: int = 128  # keyframe vector width ("CNN features")
+    keyframe_every: float = 5.0  # seconds between keyframes
+    anchors: int = 12
+    judged_per_anchor: int = 40
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    collection: Path
+    transcripts: Path
+    keyframes: Path
+    keyframe_index: Path
+    anchors: Path
+    qrels: Path
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return "%02d:%02d:%02d" % (s // 3600, s % 3600 // 60, s % 60)
+
+
+def _topic_words(rng: np.random.Generator, topics: int, per_topic: int = 60) -> list[list[str]]:
+    words: list[list[str]] = []
+    used: set[str] = set()
+    for _ in range(topics):
+        vocab = []
+        while len(vocab) < per_topic:
+            w = "".join(rng.choice(_SYLLABLES, size=rng.integers(2, 4)))
+            if w not in used:
+                used.add(w)
+                vocab.append(w)
+        words.append(vocab)
+    return words
+
+
+def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
+    """Write the synthetic collection's files under ``out`` and return their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(spec.seed)
+    vocab = _topic_words(rng, spec.topics)
+    centroids = rng.normal(size=(spec.topics, spec.visual_dim)).astype(np.float32)
+
+    stories: list[tuple[str, float, float, int]] = []  # (video, start, end, topic)
+    coll_lines, cue_lines, key_rows, key_index = [], [], [], []
+    width = max(4, len(str(spec.videos)))
+    for v in range(spec.videos):
+        vid = f"news{v:0{width}d}"
+        duration = float(int(rng.uniform(spec.min_minutes, spec.max_minutes) * 60))
+        coll_lines.append(f"{vid} {_clock(duration)}")
+        mixture = rng.choice(spec.topics, size=3, replace=False)
+        t = 0.0
+        while t < duration - 20:
+            length = min(float(rng.integers(40, 180)), duration - t)
+            topic = int(rng.choice(mixture, p=[0.6, 0.25, 0.15]))
+            stories.append((vid, t, t + length, topic))
+            silent, blank = rng.random() < 0.08, rng.random() < 0.08
+            c = t
+            while not silent and c < t + length - 2:
+                cue_len = min(float(rng.uniform(2.5, 6.0)), t + length - c)
+                n_words = int(rng.integers(6, 14))
+                own = rng.random(n_words) < 0.7
+                words = [rng.choice(vocab[topic]) if o else rng.choice(_COMMON) for o in own]
+                cue_lines.append(json.dumps({"video": vid, "start": round(c, 2), "end": round(c + cue_len, 2),
+                                             "text": " ".join(words)}))
+                c += cue_len + float(rng.uniform(0, 0.8))
+            k = np.ceil(t / spec.keyframe_every) * spec.keyframe_every
+            while not blank and k < t + length:
+                key_rows.append(centroids[topic] + rng.normal(scale=0.8, size=spec.visual_dim).astype(np.float32))
+                key_index.append(f"{vid},{k:g}")
+                k += spec.keyframe_every
+            t += length
+
+    files = DemoFiles(out / "collection.txt", out / "transcripts.jsonl", out / "keyframes.npy",
+                      out / "keyframes.csv", out / "anchors.xml", out / "qrels.txt")
+    files.collection.write_text("\n".join(coll_lines) + "\n")
+    files.transcripts.write_text("\n".join(cue_lines) + "\n")
+    np.save(files.keyframes, np.stack(key_rows).astype(np.float32))
+    files.keyframe_index.write_text("video,time\n" + "\n".join(key_index) + "\n")
+
+    anchor_lines, qrel_lines = ['<?xml version="1.0" ?>', "<anchors>"], []
+    candidates = [s for s in stories if s[2] - s[1] >= 40]
+    picks = rng.choice(len(candidates), size=min(spec.anchors, len(candidates)), replace=False)
+    for n, p in enumerate(sorted(picks)):
+        vid, s, e, topic = candidates[p]
+        a_start = float(int(s + 5))
+        a_end = float(int(min(e, a_start + rng.integers(20, 60))))
+        aid = f"anchor_{n + 1}"
+        anchor_lines += ["  <anchor>", f"    <anchorId>{aid}</anchorId>", f"    <video>{vid}</video>",
+                         f"    <startTime>{format_mss(a_start)}</startTime>",
+                         f"    <endTime>{format_mss(a_end)}</endTime>", "  </anchor>"]
+        others = [x for x in stories if x[0] != vid and x[2] - x[1] >= 20]
+        same = [x for x in others if x[3] == topic]
+        diff = [x for x in others if x[3] != topic]
+        n_rel = min(len(same), spec.judged_per_anchor // 2)
+        judged = [(x, 1) for x in (same[i] for i in rng.choice(len(same), n_rel, replace=False))]
+        judged += [(x, 0) for x in (diff[i] for i in rng.choice(len(diff), spec.judged_per_anchor - n_rel, replace=False))]
+        for (jv, js, je, _), rel in judged:
+            js = float(int(js))
+            je = float(int(min(je, js + 120)))
+            qrel_lines.append(f"{aid} Q0 {jv} {format_mss(js)} {format_mss(je)} {rel}")
+    anchor_lines.append("</anchors>")
+    files.anchors.write_text("\n".join(anchor_lines) + "\n")
+    files.qrels.write_text("\n".join(qrel_lines) + "\n")
+    return files

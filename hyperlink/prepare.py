@@ -1,0 +1,130 @@
+"""Store-level preparation steps: encode transcript cues, cut candidate segments, give any span features.
+
+These glue the store to the pure functions of ``segmentation`` and ``features``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .errors import StoreError
+from .features import make_text_encoder
+from .segmentation import WindowSpec, cut_windows, snap_to_cues, text_features, visual_features
+from .segments import Segment, Span
+from .store import Store
+
+__all__ = ["encode_text", "cut_segments", "span_features", "CutReport"]
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def encode_text(store: Store, space: str = "tfidf", encoder: str = "tfidf-svd", dim: int = 100, seed: int = 0) -> int:
+    """Fit ``encoder`` on every transcript cue of the store and store each cue's vector in ``space``."""
+    cue_ids, cues = store.cues()
+    if not cues:
+        raise StoreError("the store has no transcript cues; run `hyperlink ingest transcripts` first")
+    enc = make_text_encoder(encoder, dim=dim, seed=seed)
+    try:
+        vectors = enc.fit_transform([c.text for c in cues])
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+    with store.transaction() as tx:
+        fs = tx.ensure_space(space, "text", dim, enc.describe())
+        return tx.set_cue_vectors(fs, cue_ids, vectors)
+
+
+def _group(videos: list[str], *arrays: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
+    """Split row-aligned arrays (already ordered by video) into per-video slices."""
+    out: dict[str, tuple[np.ndarray, ...]] = {}
+    if not videos:
+        return out
+    v = np.asarray(videos)
+    cuts = np.flatnonzero(v[1:] != v[:-1]) + 1
+    bounds = np.concatenate([[0], cuts, [len(v)]])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        out[str(v[a])] = tuple(x[a:b] for x in arrays)
+    return out
+
+
+@dataclass
+class CutReport:
+    videos: int = 0
+    segments: int = 0
+    added: int = 0
+    with_vectors: dict[str, int] | None = None
+
+
+def cut_segments(store: Store, spec: WindowSpec, progress: Progress | None = None) -> CutReport:
+    """Cut windows in every non-blacklisted video and give each the features of every feature space.
+
+    Text spaces aggregate cue vectors, visual spaces keyframe vectors (see ``segmentation``).
+    Re-running replaces the window segments' vectors, so it also picks up new feature spaces.
+    """
+    spaces = store.feature_spaces()
+    cues = {s.name: _group(*store.cue_vectors(s.name)) for s in spaces if s.modality == "text"}
+    keys = {s.name: _group(*store.keyframes(s.name)) for s in spaces if s.modality == "visual"}
+    _, all_cues = store.cues()
+    bounds: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for c in all_cues:
+        bounds[c.video].append((c.start, c.end))
+
+    segments: list[Segment] = []
+    videos = [v for v in store.videos() if not v.blacklisted]
+    for k, video in enumerate(videos):
+        spans = cut_windows(video.duration, spec)
+        if spec.snap and bounds.get(video.id):
+            b = np.array(bounds[video.id])
+            spans = snap_to_cues(spans, b[:, 0], b[:, 1], spec.stride / 2)
+        segments.extend(Segment(video.id, float(s), float(e)) for s, e in np.unique(spans, axis=0))
+        if progress:
+            progress(k + 1, 2 * len(videos))
+    report = CutReport(videos=len(videos), segments=len(segments), with_vectors={})
+    spans_by_video: dict[str, list[int]] = defaultdict(list)
+    for i, seg in enumerate(segments):
+        spans_by_video[seg.video].append(i)
+    with store.transaction() as tx:
+        ids, report.added = tx.add_segments(segments)
+        for space in spaces:
+            matrix = np.zeros((len(segments), space.dim), np.float32)
+            has = np.zeros(len(segments), bool)
+            source = cues.get(space.name) if space.modality == "text" else keys.get(space.name)
+            if source is None:
+                continue
+            for video, rows in spans_by_video.items():
+                if video not in source:
+                    continue
+                rows = np.asarray(rows)
+                spans = np.array([[segments[r].start, segments[r].end] for r in rows])
+                if space.modality == "text":
+                    starts, ends, vecs = source[video]
+                    matrix[rows], has[rows] = text_features(spans, starts, ends, vecs)
+                else:
+                    times, vecs = source[video]
+                    matrix[rows], has[rows] = visual_features(spans, times, vecs)
+            report.with_vectors[space.name] = tx.set_segment_vectors(space, ids, matrix, has, replace=True)
+    if progress:
+        progress(2 * len(videos), 2 * len(videos))
+    return report
+
+
+def span_features(store: Store, span: Span, text_space: str | None, visual_space: str | None):
+    """Features of an arbitrary span by the same rule as segments -> (text, has_text, visual, has_visual)."""
+    out = []
+    for name, modality in ((text_space, "text"), (visual_space, "visual")):
+        if name is None:
+            out += [np.zeros(0, np.float32), False]
+            continue
+        space = store.feature_space(name)
+        spans = np.array([[span.start, span.end]])
+        if modality == "text":
+            _, starts, ends, vecs = store.cue_vectors(name, video=span.video)
+            v, has = text_features(spans, starts, ends, vecs.reshape(-1, space.dim))
+        else:
+            _, times, vecs = store.keyframes(name, video=span.video)
+            v, has = visual_features(spans, times, vecs.reshape(-1, space.dim))
+        out += [v[0], bool(has[0])]
+    return tuple(out)

@@ -1,0 +1,164 @@
+"""The store's tables (SQLAlchemy 2 ORM). Only hyperlink.store touches SQL.
+
+Vectors are float32 little-endian BLOBs; their length is checked against the feature space's dim
+before insertion. Times are seconds (REAL).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "VideoRow",
+    "CueRow",
+    "FeatureSpaceRow",
+    "CueVectorRow",
+    "KeyframeVectorRow",
+    "SegmentRow",
+    "SegmentVectorRow",
+    "AnchorRow",
+    "JudgmentRow",
+    "ModelRow",
+    "IngestRow",
+]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class VideoRow(Base):
+    __tablename__ = "videos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String, unique=True, nullable=False)
+    duration: Mapped[float] = mapped_column(Float, nullable=False)
+    media_path: Mapped[str | None] = mapped_column(String, nullable=True)
+    blacklisted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    meta: Mapped[str | None] = mapped_column("metadata", Text, nullable=True)  # JSON object
+    __table_args__ = (CheckConstraint("duration > 0", name="ck_videos_duration"),)
+
+
+class CueRow(Base):
+    __tablename__ = "cues"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
+    start: Mapped[float] = mapped_column(Float, nullable=False)
+    end: Mapped[float] = mapped_column(Float, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("video_id", "start", "end", "text", name="uq_cues_span_text"),
+        CheckConstraint("end > start", name="ck_cues_span"),
+    )
+
+
+class FeatureSpaceRow(Base):
+    __tablename__ = "feature_spaces"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True, nullable=False)
+    modality: Mapped[str] = mapped_column(String, nullable=False)  # 'text' | 'visual'
+    dim: Mapped[int] = mapped_column(Integer, nullable=False)
+    extractor: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    __table_args__ = (
+        CheckConstraint("modality IN ('text', 'visual')", name="ck_feature_spaces_modality"),
+        CheckConstraint("dim > 0", name="ck_feature_spaces_dim"),
+    )
+
+
+class CueVectorRow(Base):
+    __tablename__ = "cue_vectors"
+    cue_id: Mapped[int] = mapped_column(ForeignKey("cues.id", ondelete="CASCADE"), primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class KeyframeVectorRow(Base):
+    __tablename__ = "keyframe_vectors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
+    space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), nullable=False)
+    time: Mapped[float] = mapped_column(Float, nullable=False)
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    __table_args__ = (UniqueConstraint("video_id", "space_id", "time", name="uq_keyframes_time"),)
+
+
+class SegmentRow(Base):
+    __tablename__ = "segments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
+    start: Mapped[float] = mapped_column(Float, nullable=False)
+    end: Mapped[float] = mapped_column(Float, nullable=False)
+    origin: Mapped[str] = mapped_column(String, nullable=False)  # 'window' | 'imported' | ...
+    __table_args__ = (
+        UniqueConstraint("video_id", "start", "end", name="uq_segments_span"),
+        CheckConstraint("end > start", name="ck_segments_span"),
+    )
+
+
+class SegmentVectorRow(Base):
+    __tablename__ = "segment_vectors"
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class AnchorRow(Base):
+    __tablename__ = "anchors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String, unique=True, nullable=False)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
+    start: Mapped[float] = mapped_column(Float, nullable=False)
+    end: Mapped[float] = mapped_column(Float, nullable=False)
+    __table_args__ = (CheckConstraint("end > start", name="ck_anchors_span"),)
+
+
+class JudgmentRow(Base):
+    __tablename__ = "judgments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anchor_id: Mapped[int] = mapped_column(ForeignKey("anchors.id", ondelete="CASCADE"), nullable=False)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
+    start: Mapped[float] = mapped_column(Float, nullable=False)
+    end: Mapped[float] = mapped_column(Float, nullable=False)
+    rel: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("anchor_id", "video_id", "start", "end", name="uq_judgments_span"),
+        CheckConstraint("rel IN (0, 1)", name="ck_judgments_rel"),
+        Index("ix_judgments_anchor", "anchor_id"),
+    )
+
+
+class ModelRow(Base):
+    __tablename__ = "models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String, nullable=False)
+    text_space: Mapped[str | None] = mapped_column(String, nullable=True)
+    visual_space: Mapped[str | None] = mapped_column(String, nullable=True)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    checksum: Mapped[str] = mapped_column(String, nullable=False)  # sha256 of the checkpoint file
+    config: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
+    created_at: Mapped[str] = mapped_column(String, nullable=False)  # ISO 8601 UTC
+
+
+class IngestRow(Base):
+    """One row per ingested file: what, when, how many rows were new."""
+
+    __tablename__ = "ingests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String, nullable=False)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String, nullable=False)
+    added: Mapped[int] = mapped_column(Integer, nullable=False)
+    at: Mapped[str] = mapped_column(String, nullable=False)

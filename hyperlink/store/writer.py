@@ -1,0 +1,389 @@
+"""Writes, always inside one transaction (``Store.transaction()``): all of an ingest or nothing.
+
+Every check that needs the store (unknown video, span beyond the video, conflicting facts) happens
+here and raises an InputError that names the file and line the offending item came from.
+Rows already in the store are skipped, so re-ingesting a file adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from ..errors import InputError, StoreError
+from ..parsed import Parsed
+from ..segments import Anchor, Cue, Judgment, Segment, Video
+from .records import MODALITIES, FeatureSpace, IngestReport, ModelRecord
+from .schema import (
+    AnchorRow,
+    CueRow,
+    CueVectorRow,
+    FeatureSpaceRow,
+    IngestRow,
+    JudgmentRow,
+    KeyframeVectorRow,
+    ModelRow,
+    SegmentRow,
+    SegmentVectorRow,
+    VideoRow,
+)
+from .vectors import check_matrix, to_blobs
+
+__all__ = ["Writer", "DURATION_SLACK"]
+
+# Collection lists give durations in whole seconds: a span may end up to this much after them.
+DURATION_SLACK = 1.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Writer:
+    """Write operations on one open transaction."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._videos: dict[str, tuple[int, float]] | None = None
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _video_map(self) -> dict[str, tuple[int, float]]:
+        if self._videos is None:
+            rows = self.conn.execute(select(VideoRow.external_id, VideoRow.id, VideoRow.duration)).all()
+            self._videos = {v: (i, d) for v, i, d in rows}
+        return self._videos
+
+    def _locate_video(self, where: tuple[str, int | None], video: str) -> tuple[int, float]:
+        found = self._video_map().get(video)
+        if found is None:
+            raise InputError(f"unknown video {video!r}; ingest the collection list that has it first", *where)
+        return found
+
+    @staticmethod
+    def _check_within(where, video: str, end: float, duration: float, what: str) -> None:
+        if end > duration + DURATION_SLACK:
+            raise InputError(
+                f"{what} ends at {end:g} s, beyond the end of video {video!r} ({duration:g} s); "
+                "fix the time or the video's duration in the collection list",
+                *where,
+            )
+
+    def _insert(self, table, rows: list[dict]) -> None:
+        if rows:
+            self.conn.execute(insert(table.__table__), rows)
+
+    # --- collection --------------------------------------------------------------------------------
+
+    def add_videos(self, parsed: Parsed[Video], metadata: list[dict] | None = None) -> IngestReport:
+        report = IngestReport("collection", parsed.path, warnings=list(parsed.warnings))
+        existing = self._video_map()
+        rows = []
+        for i, video in enumerate(parsed.items):
+            old = existing.get(video.id)
+            if old is not None:
+                if abs(old[1] - video.duration) > 1e-6:
+                    raise parsed.error(
+                        i,
+                        f"video {video.id!r} is already in the store with duration {old[1]:g} s, "
+                        f"this file says {video.duration:g} s; fix the file (the store keeps one duration)",
+                    )
+                report.skipped += 1
+                continue
+            meta = metadata[i] if metadata else None
+            rows.append(
+                {
+                    "external_id": video.id,
+                    "duration": video.duration,
+                    "media_path": video.media_path,
+                    "blacklisted": video.blacklisted,
+                    "metadata": json.dumps(meta, sort_keys=True) if meta else None,
+                }
+            )
+        self._insert(VideoRow, rows)
+        self._videos = None
+        report.added = len(rows)
+        return report
+
+    def set_blacklist(self, parsed: Parsed[str]) -> IngestReport:
+        report = IngestReport("blacklist", parsed.path, warnings=list(parsed.warnings))
+        videos = self._video_map()
+        flagged = set(
+            self.conn.execute(select(VideoRow.external_id).where(VideoRow.blacklisted.is_(True))).scalars()
+        )
+        unknown = [v for v in parsed.items if v not in videos]
+        if unknown:
+            report.warnings.append(
+                f"{parsed.path}: {len(unknown)} blacklisted id(s) are not in the collection (e.g. {unknown[0]!r}); ignored"
+            )
+        new = sorted({v for v in parsed.items if v in videos and v not in flagged})
+        if new:
+            self.conn.execute(
+                VideoRow.__table__.update().where(VideoRow.external_id.in_(new)).values(blacklisted=True)
+            )
+        report.added, report.skipped = len(new), len(parsed.items) - len(new)
+        return report
+
+    def add_cues(self, parsed: Parsed[Cue]) -> IngestReport:
+        report = IngestReport("transcripts", parsed.path, warnings=list(parsed.warnings))
+        video_ids: dict[str, int] = {}
+        for i, cue in enumerate(parsed.items):
+            vid, duration = self._locate_video((parsed.path, parsed.lines[i]), cue.video)
+            self._check_within((parsed.path, parsed.lines[i]), cue.video, cue.end, duration, "cue")
+            video_ids[cue.video] = vid
+        existing = set()
+        if video_ids:
+            rows = self.conn.execute(
+                select(CueRow.video_id, CueRow.start, CueRow.end, CueRow.text).where(
+                    CueRow.video_id.in_(list(video_ids.values()))
+                )
+            ).all()
+            existing = {tuple(r) for r in rows}
+        new = []
+        for cue in parsed.items:
+            key = (video_ids[cue.video], cue.start, cue.end, cue.text)
+            if key in existing:
+                report.skipped += 1
+                continue
+            existing.add(key)
+            new.append(dict(zip(("video_id", "start", "end", "text"), key)))
+        self._insert(CueRow, new)
+        report.added = len(new)
+        return report
+
+    # --- feature spaces and vectors ------------------------------------------------------------------
+
+    def ensure_space(self, name: str, modality: str, dim: int, extractor: str = "") -> FeatureSpace:
+        """The feature space ``name``, created if new; an existing one must agree on modality and dim."""
+        if modality not in MODALITIES:
+            raise StoreError(f"modality must be one of {', '.join(MODALITIES)}, got {modality!r}")
+        row = self.conn.execute(select(FeatureSpaceRow).where(FeatureSpaceRow.name == name)).first()
+        if row is not None:
+            if row.modality != modality or row.dim != dim:
+                raise StoreError(
+                    f"feature space {name!r} already holds {row.dim}-d {row.modality} vectors; "
+                    f"these are {dim}-d {modality}: use another --space name"
+                )
+            return FeatureSpace(row.id, row.name, row.modality, row.dim, row.extractor)
+        result = self.conn.execute(
+            insert(FeatureSpaceRow.__table__).values(name=name, modality=modality, dim=int(dim), extractor=extractor)
+        )
+        return FeatureSpace(result.inserted_primary_key[0], name, modality, int(dim), extractor)
+
+    def _vectors(self, matrix, space: FeatureSpace, path: str, lines: list[int] | None) -> np.ndarray:
+        try:
+            return check_matrix(matrix, space.dim, f"{space.name} vectors")
+        except ValueError as exc:
+            msg = str(exc)
+            if msg.startswith("row ") and lines:
+                row = int(msg.split(":")[0][4:])
+                raise InputError(msg.split(": ", 1)[1], path, lines[row]) from None
+            raise InputError(msg, path) from None
+
+    def add_keyframes(self, path: str, lines: list[int], videos: list[str], times: np.ndarray,
+                      vectors: np.ndarray, space: FeatureSpace) -> IngestReport:
+        report = IngestReport(f"keyframes:{space.name}", path)
+        vectors = self._vectors(vectors, space, path, lines)
+        existing: set[tuple[int, float]] = set(
+            tuple(r)
+            for r in self.conn.execute(
+                select(KeyframeVectorRow.video_id, KeyframeVectorRow.time).where(KeyframeVectorRow.space_id == space.id)
+            ).all()
+        )
+        keep, rows = [], []
+        for i, (video, t) in enumerate(zip(videos, times.tolist())):
+            vid, duration = self._locate_video((path, lines[i]), video)
+            if t < 0 or t > duration + DURATION_SLACK:
+                raise InputError(f"keyframe time {t:g} s is outside video {video!r} (0-{duration:g} s)", path, lines[i])
+            if (vid, t) in existing:
+                report.skipped += 1
+                continue
+            existing.add((vid, t))
+            keep.append(i)
+            rows.append((vid, t))
+        blobs = to_blobs(vectors[keep]) if keep else []
+        self._insert(
+            KeyframeVectorRow,
+            [{"video_id": v, "space_id": space.id, "time": t, "vector": b} for (v, t), b in zip(rows, blobs)],
+        )
+        report.added = len(rows)
+        return report
+
+    def set_cue_vectors(self, space: FeatureSpace, cue_ids: np.ndarray, matrix: np.ndarray) -> int:
+        """Replace the vectors of ``space`` for these cues."""
+        matrix = check_matrix(matrix, space.dim, f"{space.name} cue vectors")
+        self.conn.execute(delete(CueVectorRow).where(CueVectorRow.space_id == space.id))
+        self._insert(
+            CueVectorRow,
+            [{"cue_id": int(c), "space_id": space.id, "vector": b} for c, b in zip(cue_ids.tolist(), to_blobs(matrix))],
+        )
+        return len(cue_ids)
+
+    def add_segments(self, segments: list[Segment], path: str | None = None,
+                     lines: list[int] | None = None) -> tuple[np.ndarray, int]:
+        """Store ``segments`` (skipping spans already there); returns every segment's id and the count added."""
+        ids = np.zeros(len(segments), dtype=np.int64)
+        video_ids = {}
+        for i, seg in enumerate(segments):
+            where = (path, lines[i] if lines else None)
+            vid, duration = self._locate_video(where, seg.video)
+            self._check_within(where, seg.video, seg.end, duration, "segment")
+            video_ids[seg.video] = vid
+        existing = {}
+        if video_ids:
+            rows = self.conn.execute(
+                select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id).where(
+                    SegmentRow.video_id.in_(list(video_ids.values()))
+                )
+            ).all()
+            existing = {(v, s, e): i for v, s, e, i in rows}
+        next_id = (self.conn.execute(select(SegmentRow.id).order_by(SegmentRow.id.desc()).limit(1)).scalar() or 0) + 1
+        new = []
+        for i, seg in enumerate(segments):
+            key = (video_ids[seg.video], seg.start, seg.end)
+            if key in existing:
+                ids[i] = existing[key]
+                continue
+            existing[key] = ids[i] = next_id
+            new.append({"id": next_id, "video_id": key[0], "start": seg.start, "end": seg.end, "origin": seg.origin})
+            next_id += 1
+        self._insert(SegmentRow, new)
+        return ids, len(new)
+
+    def set_segment_vectors(self, space: FeatureSpace, segment_ids: np.ndarray, matrix: np.ndarray,
+                            has: np.ndarray | None = None, replace: bool = False,
+                            path: str | None = None, lines: list[int] | None = None) -> int:
+        """Vectors of ``space`` for segments; rows with ``has[i] == False`` are the modality missing."""
+        matrix = self._vectors(matrix, space, path or space.name, lines)
+        keep = np.ones(len(segment_ids), dtype=bool) if has is None else np.asarray(has, dtype=bool).copy()
+        ids = np.asarray(segment_ids, dtype=np.int64)
+        if replace:
+            self.conn.execute(
+                delete(SegmentVectorRow).where(
+                    SegmentVectorRow.space_id == space.id, SegmentVectorRow.segment_id.in_(ids.tolist())
+                )
+            )
+        else:
+            done = set(
+                self.conn.execute(
+                    select(SegmentVectorRow.segment_id).where(SegmentVectorRow.space_id == space.id)
+                ).scalars()
+            )
+            if done:
+                keep &= ~np.isin(ids, np.fromiter(done, dtype=np.int64))
+        _, first = np.unique(ids, return_index=True)  # a span listed twice gets one vector
+        once = np.zeros(len(ids), dtype=bool)
+        once[first] = True
+        keep &= once
+        idx = np.flatnonzero(keep)
+        self._insert(
+            SegmentVectorRow,
+            [{"segment_id": s, "space_id": space.id, "vector": b}
+             for s, b in zip(ids[idx].tolist(), to_blobs(matrix[idx]) if len(idx) else [])],
+        )
+        return len(idx)
+
+    # --- anchors and judgments -----------------------------------------------------------------------
+
+    def add_anchors(self, parsed: Parsed[Anchor]) -> IngestReport:
+        report = IngestReport("anchors", parsed.path, warnings=list(parsed.warnings))
+        existing = {
+            a: (v, s, e)
+            for a, v, s, e in self.conn.execute(
+                select(AnchorRow.external_id, VideoRow.external_id, AnchorRow.start, AnchorRow.end).join(
+                    VideoRow, AnchorRow.video_id == VideoRow.id
+                )
+            ).all()
+        }
+        seen: dict[str, int] = {}
+        rows = []
+        for i, anchor in enumerate(parsed.items):
+            where = (parsed.path, parsed.lines[i])
+            if anchor.id in seen:
+                raise InputError(f"duplicate anchor id {anchor.id!r} (first at line {seen[anchor.id]}); ids must be unique", *where)
+            seen[anchor.id] = parsed.lines[i]
+            vid, duration = self._locate_video(where, anchor.video)
+            self._check_within(where, anchor.video, anchor.end, duration, "anchor")
+            old = existing.get(anchor.id)
+            if old is not None:
+                if old != (anchor.video, anchor.start, anchor.end):
+                    raise InputError(
+                        f"anchor {anchor.id!r} is already in the store as {old[0]} {old[1]:g}-{old[2]:g} s; "
+                        "anchor ids must be unique across files",
+                        *where,
+                    )
+                report.skipped += 1
+                continue
+            rows.append({"external_id": anchor.id, "video_id": vid, "start": anchor.start, "end": anchor.end})
+        self._insert(AnchorRow, rows)
+        report.added = len(rows)
+        return report
+
+    def add_judgments(self, parsed: Parsed[Judgment]) -> IngestReport:
+        """Qrels. A judged span past the video's listed end is kept (the official evaluator keeps it) and counted."""
+        report = IngestReport("qrels", parsed.path, warnings=list(parsed.warnings))
+        anchors = dict(self.conn.execute(select(AnchorRow.external_id, AnchorRow.id)).all())
+        existing = {
+            (a, v, s, e): r
+            for a, v, s, e, r in self.conn.execute(
+                select(JudgmentRow.anchor_id, JudgmentRow.video_id, JudgmentRow.start, JudgmentRow.end, JudgmentRow.rel)
+            ).all()
+        }
+        beyond = 0
+        rows = []
+        for i, j in enumerate(parsed.items):
+            where = (parsed.path, parsed.lines[i])
+            if j.anchor not in anchors:
+                raise InputError(f"unknown anchor {j.anchor!r}; ingest the anchors file first", *where)
+            vid, duration = self._locate_video(where, j.video)
+            beyond += j.end > duration + DURATION_SLACK
+            key = (anchors[j.anchor], vid, j.start, j.end)
+            if key in existing:
+                if existing[key] != j.rel:
+                    raise InputError(
+                        f"{j.anchor} {j.video} {j.start:g}-{j.end:g} is judged {existing[key]} already; "
+                        f"this line says {j.rel}: keep one judgment per span",
+                        *where,
+                    )
+                report.skipped += 1
+                continue
+            existing[key] = j.rel
+            rows.append(dict(zip(("anchor_id", "video_id", "start", "end"), key), rel=j.rel))
+        if beyond:
+            report.warnings.append(
+                f"{parsed.path}: {beyond} judged span(s) end after their video's listed duration; kept as the official evaluator does"
+            )
+        self._insert(JudgmentRow, rows)
+        report.added = len(rows)
+        return report
+
+    # --- models and the ingest log -----------------------------------------------------------------
+
+    def add_model(self, record: ModelRecord, replace: bool = False) -> None:
+        found = self.conn.execute(select(ModelRow.id).where(ModelRow.name == record.name)).scalar()
+        if found is not None:
+            if not replace:
+                raise StoreError(f"a model named {record.name!r} exists; choose another --name or pass --replace")
+            self.conn.execute(delete(ModelRow).where(ModelRow.id == found))
+        self._insert(
+            ModelRow,
+            [
+                {
+                    "name": record.name,
+                    "kind": record.kind,
+                    "text_space": record.text_space,
+                    "visual_space": record.visual_space,
+                    "path": record.path,
+                    "checksum": record.checksum,
+                    "config": json.dumps(record.config, sort_keys=True),
+                    "created_at": record.created_at or _now(),
+                }
+            ],
+        )
+
+    def log(self, report: IngestReport, sha256: str) -> None:
+        self._insert(IngestRow, [{"kind": report.kind, "path": report.path, "sha256": sha256, "added": report.added, "at": _now()}])

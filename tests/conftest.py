@@ -1,0 +1,43 @@
+"""Shared fixtures: a fresh store per test, and the location of ../shared/datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hyperlink.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = REPO.parent / "shared" / "datasets"
+
+
+def dataset(name: str) -> Path:
+    """Path of a shared dataset, or skip the test with a reason when it is absent."""
+    path = DATASETS / name
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent (the shared datasets live beside the repository, see README)")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store.open(tmp_path / "hyperlink.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def cli(tmp_path, capsys):
+    """Run the CLI in-process against a store in tmp_path: returns (exit code, stdout, stderr)."""
+    from hyperlink.cli import main
+
+    db = str(tmp_path / "cli.db")
+
+    def run(*args: str, db_path: str | None = None):
+        code = main(["--db", db_path or db, *map(str, args)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    run.db = db
+    return run
