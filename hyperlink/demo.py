@@ -138,7 +138,8 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
         diff = [x for x in others if x[3] != topic]
         n_rel = min(len(same), spec.judged_per_anchor // 2)
         judged = [(x, 1) for x in (same[i] for i in rng.choice(len(same), n_rel, replace=False))]
-        judged += [(x, 0) for x in (diff[i] for i in rng.choice(len(diff), spec.judged_per_anchor - n_rel, replace=False))]
+        n_non = min(len(diff), spec.judged_per_anchor - n_rel)
+        judged += [(x, 0) for x in (diff[i] for i in rng.choice(len(diff), n_non, replace=False))]
         for (jv, js, je, _), rel in judged:
             js = float(int(js))
             je = float(int(min(je, js + 120)))

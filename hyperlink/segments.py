@@ -47,7 +47,11 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Video:
-    """A video of the collection; ``duration`` in seconds."""
+    """A video of the collection; ``duration`` in seconds.
+
+    Zero is allowed: official lists contain a few videos listed as ``00:00:00`` (shorter than a
+    second or unknown). They are kept so ids resolve, but no target can be cut from them.
+    """
 
     id: str
     duration: float
@@ -57,8 +61,8 @@ class Video:
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("video id must not be empty")
-        if not (math.isfinite(self.duration) and self.duration > 0):
-            raise ValueError(f"video duration must be a positive number of seconds, got {self.duration!r}")
+        if not (math.isfinite(self.duration) and self.duration >= 0):
+            raise ValueError(f"video duration must be a non-negative number of seconds, got {self.duration!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,12 @@ def dataset(name: str) -> Path:
 
 
 @pytest.fixture
+def shared():
+    """``shared("mediaeval2014-linking")``: a shared dataset's folder, or skip with a reason."""
+    return dataset
+
+
+@pytest.fixture
 def store(tmp_path) -> Store:
     s = Store.open(tmp_path / "hyperlink.db")
     yield s

@@ -54,7 +54,6 @@ def _global(
     """
     state.db = db
     state.quiet = quiet
-    console.quiet = quiet
 
 
 def open_store():
@@ -67,7 +66,7 @@ def open_store():
 def say(message: str) -> None:
     """Chatter for humans: suppressed by --quiet."""
     if not state.quiet:
-        err_console.print(message, highlight=False)
+        err_console.print(message, highlight=False, soft_wrap=True)
 
 
 def out(path: str | Path) -> Path:

@@ -48,7 +48,7 @@ class VideoRow(Base):
     media_path: Mapped[str | None] = mapped_column(String, nullable=True)
     blacklisted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     meta: Mapped[str | None] = mapped_column("metadata", Text, nullable=True)  # JSON object
-    __table_args__ = (CheckConstraint("duration > 0", name="ck_videos_duration"),)
+    __table_args__ = (CheckConstraint("duration >= 0", name="ck_videos_duration"),)
 
 
 class CueRow(Base):

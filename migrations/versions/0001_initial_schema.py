@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('media_path', sa.String(), nullable=True),
     sa.Column('blacklisted', sa.Boolean(), nullable=False),
     sa.Column('metadata', sa.Text(), nullable=True),
-    sa.CheckConstraint('duration > 0', name='ck_videos_duration'),
+    sa.CheckConstraint('duration >= 0', name='ck_videos_duration'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('external_id')
     )
