@@ -29,8 +29,12 @@ test: install
 test-slow: install
 	$(BIN)/python -m pytest -q -m 'slow or data'
 
+BENCH_DATA ?= ../shared/datasets
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/train_speed.py
+	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache

@@ -95,3 +95,36 @@ def test_reingesting_transcripts_adds_nothing(cli, small):
     assert cli("ingest", "transcripts", small / "v1.srt")[0] == 0
     assert cli("ingest", "transcripts", small / "v1.srt")[0] == 0
     assert stats(cli)["cues"] == 2
+
+
+def test_libsvm_per_segment_vectors_record_missing_modalities(cli, small):
+    (small / "segs.csv").write_text("video,start,end\nv1,0,60\nv1,30,90\nv2,0,50\n")
+    # A = 2-d text, B = 3-d visual; line 2 lacks B, line 3 lacks A
+    (small / "d.svm").write_text("7 1:0.5 2:-1 3:1 5:2\n8 1:0.25\n9 3:1 4:1 5:1\n")
+    code, _, err = cli("ingest", "libsvm", small / "d.svm", "--segments", small / "segs.csv",
+                       "--a-space", "w2v", "--a-dim", "2", "--b-space", "cnn", "--b-dim", "3")
+    assert code == 0, err
+    from hyperlink.store import Store
+
+    m = Store.open(cli.db).segment_matrix("w2v", "cnn")
+    assert m.has_text.tolist() == [True, True, False] and m.has_visual.tolist() == [True, False, True]
+    assert m.text[0].tolist() == [0.5, -1.0] and m.visual[0].tolist() == [1.0, 0.0, 2.0]
+    before = stats(cli)
+    (small / "short.csv").write_text("video,start,end\nv1,0,60\n")
+    code, _, err = cli("ingest", "libsvm", small / "d.svm", "--segments", small / "short.csv",
+                       "--a-space", "w2v", "--a-dim", "2", "--b-space", "cnn", "--b-dim", "3")
+    assert code == 3 and "the segment table has 1 rows but d.svm has 3" in err
+    assert stats(cli) == before
+
+
+def test_segment_vectors_npy(cli, small):
+    import numpy as np
+
+    (small / "segs.csv").write_text("video,start,end\nv1,0,60\nv2,0,50\n")
+    np.save(small / "w.npy", np.array([[1, 2], [0, 0]], np.float32))
+    code, _, err = cli("ingest", "segment-vectors", small / "w.npy", "--segments", small / "segs.csv",
+                       "--space", "w2v", "--modality", "text")
+    assert code == 0, err
+    code, out, _ = cli("stats", "--json")
+    (space,) = json.loads(out)["feature_spaces"]
+    assert (space["space"], space["segments"], space["segments_total"]) == ("w2v", 1, 2)

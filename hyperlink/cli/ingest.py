@@ -213,14 +213,17 @@ def stats_cmd(json_out: bool = typer.Option(False, "--json", help="Print one JSO
     console.print(table)
     if coverage:
         spaces = Table(title="feature spaces (modality coverage)")
-        for col in ("space", "modality", "dim", "segments", "cues", "keyframes", "extractor"):
+        for col in ("space", "modality", "dim", "segments", "cues", "keyframes"):
             spaces.add_column(col, justify="right" if col in ("dim", "segments", "cues", "keyframes") else "left")
+
         for row in coverage:
             total = row["segments_total"]
             pct = f" ({100 * row['segments'] / total:.0f}%)" if total else ""
             spaces.add_row(row["space"], row["modality"], str(row["dim"]), f"{row['segments']:,}/{total:,}{pct}",
-                           f"{row['cues']:,}", f"{row['keyframes']:,}", row["extractor"])
+                           f"{row['cues']:,}", f"{row['keyframes']:,}")
         console.print(spaces)
+        for row in coverage:
+            console.print(f"[bold]{row['space']}[/]: {row['extractor']}", highlight=False, soft_wrap=True)
 
 
 @app.command("demo")
