@@ -34,10 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (typer.Exit, SystemExit) as exc:  # typer.Exit carries exit_code
         return int(getattr(exc, "exit_code", getattr(exc, "code", 0)) or 0)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # Usage errors of typer's (vendored) click: they know how to show themselves.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show(file=sys.stderr)
             return exc.exit_code
         raise

@@ -77,6 +77,23 @@ class Writer:
         if rows:
             self.conn.execute(insert(table.__table__), rows)
 
+    def _bulk_insert(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """executemany of plain tuples: the hot path for vectors, skipping per-row parameter processing.
+
+        The statement is compiled once for the connection's dialect, so any backend works.
+        """
+        if not rows:
+            return
+        compiled = insert(table.__table__).compile(dialect=self.conn.dialect, column_keys=list(columns))
+        order = compiled.positiontup
+        if order is None:  # named paramstyle
+            self.conn.exec_driver_sql(compiled.string, [dict(zip(columns, r)) for r in rows])
+            return
+        if list(order) != list(columns):
+            index = [columns.index(name) for name in order]
+            rows = [tuple(r[i] for i in index) for r in rows]
+        self.conn.exec_driver_sql(compiled.string, rows)
+
     # --- collection --------------------------------------------------------------------------------
 
     def add_videos(self, parsed: Parsed[Video], metadata: list[dict] | None = None) -> IngestReport:
@@ -206,10 +223,8 @@ class Writer:
             keep.append(i)
             rows.append((vid, t))
         blobs = to_blobs(vectors[keep]) if keep else []
-        self._insert(
-            KeyframeVectorRow,
-            [{"video_id": v, "space_id": space.id, "time": t, "vector": b} for (v, t), b in zip(rows, blobs)],
-        )
+        self._bulk_insert(KeyframeVectorRow, ("video_id", "space_id", "time", "vector"),
+                          [(v, space.id, t, b) for (v, t), b in zip(rows, blobs)])
         report.added = len(rows)
         return report
 
@@ -217,10 +232,8 @@ class Writer:
         """Replace the vectors of ``space`` for these cues."""
         matrix = check_matrix(matrix, space.dim, f"{space.name} cue vectors")
         self.conn.execute(delete(CueVectorRow).where(CueVectorRow.space_id == space.id))
-        self._insert(
-            CueVectorRow,
-            [{"cue_id": int(c), "space_id": space.id, "vector": b} for c, b in zip(cue_ids.tolist(), to_blobs(matrix))],
-        )
+        self._bulk_insert(CueVectorRow, ("cue_id", "space_id", "vector"),
+                          [(c, space.id, b) for c, b in zip(cue_ids.tolist(), to_blobs(matrix))])
         return len(cue_ids)
 
     def add_segments(self, segments: list[Segment], path: str | None = None,
@@ -249,9 +262,9 @@ class Writer:
                 ids[i] = existing[key]
                 continue
             existing[key] = ids[i] = next_id
-            new.append({"id": next_id, "video_id": key[0], "start": seg.start, "end": seg.end, "origin": seg.origin})
+            new.append((next_id, key[0], seg.start, seg.end, seg.origin))
             next_id += 1
-        self._insert(SegmentRow, new)
+        self._bulk_insert(SegmentRow, ("id", "video_id", "start", "end", "origin"), new)
         return ids, len(new)
 
     def set_segment_vectors(self, space: FeatureSpace, segment_ids: np.ndarray, matrix: np.ndarray,
@@ -280,11 +293,9 @@ class Writer:
         once[first] = True
         keep &= once
         idx = np.flatnonzero(keep)
-        self._insert(
-            SegmentVectorRow,
-            [{"segment_id": s, "space_id": space.id, "vector": b}
-             for s, b in zip(ids[idx].tolist(), to_blobs(matrix[idx]) if len(idx) else [])],
-        )
+        blobs = to_blobs(matrix[idx]) if len(idx) else []
+        self._bulk_insert(SegmentVectorRow, ("segment_id", "space_id", "vector"),
+                          [(s, space.id, b) for s, b in zip(ids[idx].tolist(), blobs)])
         return len(idx)
 
     # --- anchors and judgments -----------------------------------------------------------------------
