@@ -18,10 +18,20 @@ $(BIN)/hyperlink: pyproject.toml
 
 install: $(BIN)/hyperlink
 
+HL := $(BIN)/hyperlink --db $(DEMO)/hyperlink.db
 demo: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/hyperlink --db $(DEMO)/hyperlink.db demo --out $(DEMO)
-	$(BIN)/hyperlink --db $(DEMO)/hyperlink.db stats
+	$(HL) demo --out $(DEMO)
+	$(HL) stats
+	$(HL) train --model bidnn --text tfidf --visual demo-cnn --hidden 256 --rep 128 --epochs 100 --curve $(DEMO)/bidnn-curve.png
+	$(HL) train --model text --text tfidf --visual demo-cnn
+	$(HL) index --model bidnn
+	$(HL) index --model text
+	$(HL) run --model bidnn --anchors all --out $(DEMO)/run.txt --name bidnn
+	$(HL) run --model text --anchors all --out $(DEMO)/run_text.txt --name text-only
+	$(HL) check-run $(DEMO)/run.txt --collection $(DEMO)/collection.txt --anchors $(DEMO)/anchors.xml
+	$(HL) query anchor_1 --model bidnn -k 5
+	$(BIN)/hyperlink evaluate $(DEMO)/qrels.txt $(DEMO)/run.txt $(DEMO)/run_text.txt --plot $(DEMO)/evaluation.png
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -34,7 +44,10 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/train_speed.py
+	$(BIN)/python bench/query.py
+	$(BIN)/python bench/run_e2e.py
 	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal
+	$(BIN)/python bench/report.py --readme
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache

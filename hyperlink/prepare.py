@@ -112,19 +112,27 @@ def cut_segments(store: Store, spec: WindowSpec, progress: Progress | None = Non
 
 
 def span_features(store: Store, span: Span, text_space: str | None, visual_space: str | None):
-    """Features of an arbitrary span by the same rule as segments -> (text, has_text, visual, has_visual)."""
+    """Features of an arbitrary span by the same rule as segments -> (text, has_text, visual, has_visual).
+
+    Where a space has no cue or keyframe vector in the span (collections distributed with features
+    already cut per segment have none), the span takes the overlap-weighted mean of the stored
+    segment vectors of that space that overlap it -- the text rule, applied to segments.
+    """
     out = []
+    spans = np.array([[span.start, span.end]])
     for name, modality in ((text_space, "text"), (visual_space, "visual")):
         if name is None:
             out += [np.zeros(0, np.float32), False]
             continue
         space = store.feature_space(name)
-        spans = np.array([[span.start, span.end]])
         if modality == "text":
             _, starts, ends, vecs = store.cue_vectors(name, video=span.video)
             v, has = text_features(spans, starts, ends, vecs.reshape(-1, space.dim))
         else:
             _, times, vecs = store.keyframes(name, video=span.video)
             v, has = visual_features(spans, times, vecs.reshape(-1, space.dim))
+        if not has[0]:
+            starts, ends, vecs = store.segment_vectors_of(name, span.video)
+            v, has = text_features(spans, starts, ends, vecs)
         out += [v[0], bool(has[0])]
     return tuple(out)

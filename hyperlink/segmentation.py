@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .segments import MAX_TARGET, MIN_TARGET
+
 __all__ = ["MIN_TARGET", "MAX_TARGET", "WindowSpec", "cut_windows", "snap_to_cues", "text_features", "visual_features"]
 
-MIN_TARGET, MAX_TARGET = 10.0, 120.0
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps"]
+__all__ = ["Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps", "shares_seconds",
+           "MIN_TARGET", "MAX_TARGET", "MAX_TARGETS"]
+
+# The run rules (TRECVID / MediaEval): a target lasts 10-120 s; at most 1000 targets per anchor.
+MIN_TARGET, MAX_TARGET, MAX_TARGETS = 10.0, 120.0, 1000
 
 
 def _check_span(start: float, end: float) -> None:
@@ -24,6 +28,16 @@ def overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool
     (True, False)
     """
     return a_start <= b_end and b_start <= a_end
+
+
+def shares_seconds(a_start: float, a_end: float, b_start: float, b_end: float) -> bool:
+    """Overlap between two targets of one anchor: at least one shared second, touching allowed
+    (the official checker's interval test ``begin <= t < end``).
+
+    >>> shares_seconds(50, 60, 60, 70), shares_seconds(50, 60, 59, 70)
+    (False, True)
+    """
+    return a_start < b_end and b_start < a_end
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,3 +128,19 @@ def test_segment_vectors_npy(cli, small):
     code, out, _ = cli("stats", "--json")
     (space,) = json.loads(out)["feature_spaces"]
     assert (space["space"], space["segments"], space["segments_total"]) == ("w2v", 1, 2)
+
+
+def test_spans_take_features_from_pre_cut_segments_when_there_are_no_cues(cli, small):
+    import numpy as np
+
+    from hyperlink.prepare import span_features
+    from hyperlink.segments import Span
+    from hyperlink.store import Store
+
+    (small / "segs.csv").write_text("video,start,end\nv1,0,60\nv1,60,120\n")
+    np.save(small / "w.npy", np.array([[1, 0], [0, 1]], np.float32))
+    assert cli("ingest", "segment-vectors", small / "w.npy", "--segments", small / "segs.csv",
+               "--space", "w2v", "--modality", "text")[0] == 0
+    text, has_text, _, has_visual = span_features(Store.open(cli.db), Span("v1", 30, 120), "w2v", None)
+    assert has_text and not has_visual
+    np.testing.assert_allclose(text, [1 / 3, 2 / 3])  # 30 s of the first segment, 60 s of the second

@@ -13,14 +13,14 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterable, Iterator, Literal, overload
 
 from ..errors import InputError
 from ..parsed import Parsed
 from ..segments import Judgment
 from ..timecode import TimeFormatError, format_mss, parse_mss
 
-__all__ = ["RunLine", "read_qrels", "read_run", "write_run"]
+__all__ = ["RawRunLine", "RunLine", "read_qrels", "read_run", "write_run", "format_run_line"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -111,41 +111,105 @@ def read_qrels(path: str | Path) -> Parsed[Judgment]:
     return parsed
 
 
-def read_run(path: str | Path) -> Parsed[RunLine]:
+@dataclass(frozen=True, slots=True)
+class RawRunLine:
+    """A linking-run line as written, read by ``read_run(path, strict=False)`` for validators.
+
+    Nothing is rejected: a value that does not parse is None and ``problems`` says why, as
+    ``(rule, message)`` pairs with rule ``fields``, ``rank``, ``score`` or ``time``; times may be
+    inverted (``end < start``). A line without 8 fields keeps only its first and third field.
+    """
+
+    anchor: str
+    video: str
+    start: int | None
+    end: int | None
+    rank: int | None
+    score: float | None
+    run_name: str
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+_Values = tuple[str, str, int | None, int | None, int | None, float | None, str]
+
+
+def _run_fields(fields: list[str]) -> tuple[_Values, list[tuple[str, str]]]:
+    """Values of one run line and its problems, in the order the strict reader reports them."""
+    if len(fields) != 8:
+        hint = " (a search run, with a jump-in point, has 9: only linking runs are evaluated)"
+        message = (
+            f"expected 8 fields '<anchor> Q0 <video> <start> <end> <rank> <score> <run>', found {len(fields)}"
+            + (hint if len(fields) == 9 else "")
+        )
+        video = fields[2] if len(fields) > 2 else ""
+        return (fields[0], video, None, None, None, None, ""), [("fields", message)]
+    anchor, _, video, start, end, rank, score, run_name = fields
+    problems: list[tuple[str, str]] = []
+    rank_value: int | None = None
+    score_value: float | None = None
+    try:
+        rank_value = int(rank)
+    except ValueError:
+        problems.append(("rank", f"rank must be a whole number, found {rank!r}"))
+    try:
+        score_value = float(score)
+    except ValueError:
+        problems.append(("score", f"score must be a number, found {score!r}"))
+    times: list[int | None] = []
+    for what, text in (("start", start), ("end", end)):
+        try:
+            times.append(parse_mss(text))
+        except TimeFormatError as exc:
+            times.append(None)
+            problems.append(("time", f"{what} time: {exc}"))
+    return (anchor, video, times[0], times[1], rank_value, score_value, run_name), problems
+
+
+@overload
+def read_run(path: str | Path, *, strict: Literal[True] = ...) -> Parsed[RunLine]: ...
+@overload
+def read_run(path: str | Path, *, strict: Literal[False]) -> Parsed[RawRunLine]: ...
+
+
+def read_run(path: str | Path, *, strict: bool = True) -> Parsed[RunLine] | Parsed[RawRunLine]:
     """Read a linking run (8 fields a line), each target with its line number.
 
     Raises InputError ``FILE:LINE: ...`` for a wrong field count, a bad time, rank or score,
-    and for a run with no lines at all.
+    and for a run with no lines at all. With ``strict=False`` (for ``hyperlink check-run``) no
+    line is rejected: every line becomes a :class:`RawRunLine` listing its problems, and rank
+    below 1, a non-finite score and inverted times are left for the validator to report.
     """
-    parsed: Parsed[RunLine] = Parsed(str(path))
+    parsed: Parsed = Parsed(str(path))
     for number, fields in _lines(path):
-        if len(fields) != 8:
-            hint = " (a search run, with a jump-in point, has 9: only linking runs are evaluated)"
-            hint = hint if len(fields) == 9 else ""
-            raise InputError(
-                f"expected 8 fields '<anchor> Q0 <video> <start> <end> <rank> <score> <run>', found {len(fields)}"
-                + hint,
-                path,
-                number,
-            )
-        anchor, _, video, start, end, rank, score, run_name = fields
+        values, problems = _run_fields(fields)
+        if not strict:
+            rank_value, score_value = values[4], values[5]
+            if rank_value is not None and rank_value < 1:
+                problems.append(("rank", f"rank must be 1 or more, got {rank_value}"))
+            if score_value is not None and not math.isfinite(score_value):
+                problems.append(("score", f"score must be a finite number, got {score_value!r}"))
+            parsed.add(RawRunLine(*values, problems=tuple(problems)), number)
+            continue
+        if problems:
+            raise InputError(problems[0][1], path, number)
         try:
-            rank_value = int(rank)
-        except ValueError:
-            raise InputError(f"rank must be a whole number, found {rank!r}", path, number) from None
-        try:
-            score_value = float(score)
-        except ValueError:
-            raise InputError(f"score must be a number, found {score!r}", path, number) from None
-        begin, finish = _time(start, "start", path, number), _time(end, "end", path, number)
-        try:
-            line = RunLine(anchor, video, begin, finish, rank_value, score_value, run_name)
+            line = RunLine(*values)  # type: ignore[arg-type]
         except ValueError as exc:
             raise InputError(str(exc), path, number) from None
         parsed.add(line, number)
     if not parsed.items:
         raise InputError("the run is empty: no result lines to evaluate", path)
     return parsed
+
+
+def format_run_line(line: RunLine) -> str:
+    """One official 8-field run line (no newline): ``M.SS`` times, a score that round-trips exactly.
+
+    >>> format_run_line(RunLine("anchor_1", "v1", 65, 95, 1, 0.5, "demo"))
+    'anchor_1 Q0 v1 1.05 1.35 1 0.5 demo'
+    """
+    return (f"{line.anchor} Q0 {line.video} {format_mss(line.start)} {format_mss(line.end)} "
+            f"{line.rank} {float(line.score)!r} {line.run_name}")
 
 
 def write_run(lines: Iterable[RunLine], path: str | Path) -> int:
@@ -158,9 +222,6 @@ def write_run(lines: Iterable[RunLine], path: str | Path) -> int:
     opener = gzip.open if p.name.endswith(".gz") else open
     with opener(p, "wt", encoding="utf-8", newline="\n") as handle:
         for line in lines:
-            handle.write(
-                f"{line.anchor} Q0 {line.video} {format_mss(line.start)} {format_mss(line.end)} "
-                f"{line.rank} {float(line.score)!r} {line.run_name}\n"
-            )
+            handle.write(format_run_line(line) + "\n")
             count += 1
     return count

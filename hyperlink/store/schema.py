@@ -71,6 +71,8 @@ class FeatureSpaceRow(Base):
     modality: Mapped[str] = mapped_column(String, nullable=False)  # 'text' | 'visual'
     dim: Mapped[int] = mapped_column(Integer, nullable=False)
     extractor: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Bumped by every write of this space's segment vectors: indexes record it to detect staleness.
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     __table_args__ = (
         CheckConstraint("modality IN ('text', 'visual')", name="ck_feature_spaces_modality"),
         CheckConstraint("dim > 0", name="ck_feature_spaces_dim"),

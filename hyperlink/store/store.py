@@ -208,6 +208,19 @@ class Store:
             from_blobs([r[2] for r in rows], fs.dim),
         )
 
+    def segment_vectors_of(self, space: str, video: str):
+        """(starts, ends, vectors) of one video's segments that have a vector in ``space``."""
+        fs = self.feature_space(space)
+        rows = self._rows(
+            select(SegmentRow.start, SegmentRow.end, SegmentVectorRow.vector)
+            .join(SegmentRow, SegmentVectorRow.segment_id == SegmentRow.id)
+            .join(VideoRow, SegmentRow.video_id == VideoRow.id)
+            .where(SegmentVectorRow.space_id == fs.id, VideoRow.external_id == video)
+            .order_by(SegmentRow.start)
+        )
+        return (np.array([r[0] for r in rows], np.float64), np.array([r[1] for r in rows], np.float64),
+                from_blobs([r[2] for r in rows], fs.dim))
+
     def segments(self, origin: str | None = None) -> list[Segment]:
         stmt = (
             select(SegmentRow.id, VideoRow.external_id, SegmentRow.start, SegmentRow.end, SegmentRow.origin)
@@ -247,6 +260,24 @@ class Store:
             parts.append(self._space_vectors(space, index, n))
         (text, has_text), (visual, has_visual) = parts
         return SegmentMatrix(ids, text, visual, has_text, has_visual)
+
+    def vector_state(self, spaces: list[str]) -> dict:
+        """Counts and highest row ids of segments and of their vectors in ``spaces``.
+
+        Any write of segments or vectors changes it (each vector write bumps the space's revision),
+        so it fingerprints what an index was built from.
+        """
+        with self.engine.connect() as conn:
+            state = {"segments": list(conn.execute(select(func.count(), func.max(SegmentRow.id))).one())}
+            for name in spaces:
+                space = self.feature_space(name)
+                row = conn.execute(
+                    select(func.count(), func.max(SegmentVectorRow.segment_id), func.sum(SegmentVectorRow.segment_id))
+                    .where(SegmentVectorRow.space_id == space.id)
+                ).one()
+                revision = conn.execute(select(FeatureSpaceRow.revision).where(FeatureSpaceRow.id == space.id)).scalar()
+                state[name] = [space.dim, revision, *row]
+        return state
 
     def anchors(self) -> list[Anchor]:
         rows = self._rows(

@@ -294,6 +294,10 @@ class Writer:
         keep &= once
         idx = np.flatnonzero(keep)
         blobs = to_blobs(matrix[idx]) if len(idx) else []
+        self.conn.execute(
+            FeatureSpaceRow.__table__.update().where(FeatureSpaceRow.id == space.id)
+            .values(revision=FeatureSpaceRow.revision + 1)
+        )
         self._bulk_insert(SegmentVectorRow, ("segment_id", "space_id", "vector"),
                           [(s, space.id, b) for s, b in zip(ids[idx].tolist(), blobs)])
         return len(idx)

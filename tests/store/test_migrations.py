@@ -33,3 +33,20 @@ def test_sqlite_pragmas_are_on(store):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_store_at_the_first_revision_upgrades_with_its_data(tmp_path):
+    from alembic import command
+
+    from hyperlink.store.migrate import _config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0001")
+        conn.exec_driver_sql("INSERT INTO feature_spaces (name, modality, dim, extractor) VALUES ('cnn', 'visual', 4, '')")
+    store = Store.open(tmp_path / "old.db")
+    (space,) = store.feature_spaces()
+    assert (space.name, space.dim) == ("cnn", 4)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT revision FROM feature_spaces").scalar() == 0
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()

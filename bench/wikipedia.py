@@ -1,0 +1,244 @@
+"""Wikipedia image–text benchmark (Rasiwasia et al. 2010) for every registered model.
+
+Protocol: each model learns on the 2,173 training pairs (labels unused). Its settings and epochs are
+chosen on a seeded 20 % validation split of those pairs (validation MAP with the training labels:
+mean of image→text, text→image and both→both), never on the test items. The chosen settings are then
+trained on all 2,173 pairs with seeds 0..S-1, the 693 test items are embedded and ranked:
+relevant = same category, MAP over the full ranking and P@10 (hyperlink.evaluate.documents),
+both→both with the query left out of its own ranking.
+
+Usage: python bench/wikipedia.py --data ../shared/datasets/wikipedia-xmodal [--seeds 3] [--quick]
+Writes bench/results/wikipedia.json and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# name -> (max epochs, validation check every k epochs, settings tried). A = text (LDA, 10-d), B = image (SIFT BoW, 128-d).
+GRIDS: dict[str, tuple[int, int, list[dict]]] = {
+    "bidnn": (800, 50, [  # the faithful network; inputs unit-length rows so tanh can fit them, stronger lr (bidnn.md)
+        {"hidden": 256, "rep": 128, "scaling": "l2", "lr": 1.0, "dropout": 0.0},
+        {"hidden": 512, "rep": 256, "scaling": "l2", "lr": 1.0, "dropout": 0.0},
+        {"hidden": 256, "rep": 128, "scaling": "l2", "lr": 3.0, "dropout": 0.0},
+        {"hidden": 256, "rep": 128, "scaling": "l2", "lr": 1.0, "dropout": 0.2},
+    ]),
+    "mae": (150, 10, [
+        {"hidden": 256, "rep": 128, "scaling": "l2"},
+        {"hidden": 256, "rep": 128, "scaling": "zscore"},
+        {"hidden": 128, "rep": 64, "scaling": "l2"},
+    ]),
+    "corrnet": (150, 10, [{"rep": 128, "lam": 0.5}, {"rep": 128, "lam": 2.0}, {"rep": 64, "lam": 0.5, "scaling": "l2"}]),
+    "dcca": (100, 5, [{"out_dim": 10, "lr": 1e-3}, {"out_dim": 10, "lr": 1e-4}, {"out_dim": 20, "lr": 1e-4, "reg": 1e-2}]),
+    "cca": (0, 0, [{"reg": r, "corr_power": p} for r in (1e-3, 1e-1) for p in (0.0, 1.0)]),
+    "concat": (0, 0, [{"balanced": True}, {"balanced": False}]),
+    "text": (0, 0, [{"scaling": "none"}, {"scaling": "sqrt-l2"}]),
+    "visual": (0, 0, [{"scaling": "none"}, {"scaling": "sqrt-l2"}]),
+}
+QUICK = {"bidnn": (200, 50, GRIDS["bidnn"][2][:1]), "mae": (40, 10, GRIDS["mae"][2][:1]),
+         "corrnet": (40, 10, GRIDS["corrnet"][2][:1]), "dcca": (30, 5, GRIDS["dcca"][2][:1])}
+CROSSMODAL = {"bidnn", "mae", "corrnet", "dcca", "cca"}  # models with a shared space for image<->text
+DIRECTIONS = ("image_to_text", "text_to_image")
+
+
+def load(data: Path) -> dict[str, np.ndarray]:
+    import scipy.io
+
+    mat = scipy.io.loadmat(data / "raw_features.mat")
+
+    def categories(name: str) -> np.ndarray:
+        return np.array([int(line.split()[2]) for line in (data / name).read_text().splitlines() if line.strip()])
+
+    return {"a_tr": mat["T_tr"].astype(np.float32), "b_tr": mat["I_tr"].astype(np.float32),
+            "a_te": mat["T_te"].astype(np.float32), "b_te": mat["I_te"].astype(np.float32),
+            "c_tr": categories("trainset_txt_img_cat.list"), "c_te": categories("testset_txt_img_cat.list")}
+
+
+def _scores(similarity: np.ndarray, labels: np.ndarray, exclude_self: bool = False) -> dict[str, float]:
+    from hyperlink.evaluate.documents import category_retrieval
+
+    mean = category_retrieval(similarity, labels, labels, ks=(10,), ndcg_ks=(), exclude_self=exclude_self).mean()
+    return {"map": mean["map"], "p10": mean["P_10"]}
+
+
+def retrieval(model, a: np.ndarray, b: np.ndarray, labels: np.ndarray, kind: str) -> dict[str, dict[str, float]]:
+    """MAP and P@10 of every direction the model supports, on items (a[i], b[i]) of category labels[i]."""
+    n = len(a)
+    yes, no = np.ones(n, bool), np.zeros(n, bool)
+    both = model.embed(a, b, yes, yes).vectors
+    out = {"both_to_both": _scores(both @ both.T, labels, exclude_self=True)}
+    if kind in CROSSMODAL:
+        for readout in ("direct", "expansion") if model.can_expand else ("direct",):
+            text = model.embed(a, b, yes, no, readout=readout).vectors
+            image = model.embed(a, b, no, yes, readout=readout).vectors
+            suffix = "" if readout == "direct" else "_expansion"
+            out["image_to_text" + suffix] = _scores(image @ text.T, labels)
+            out["text_to_image" + suffix] = _scores(text @ image.T, labels)
+    return out
+
+
+def criterion(metrics: dict[str, dict[str, float]]) -> tuple[float, str]:
+    """Validation score: mean MAP of image→text, text→image (the better readout) and both→both."""
+    best, readout = metrics["both_to_both"]["map"], "direct"
+    if "image_to_text" in metrics:
+        readouts = ("", "_expansion") if "image_to_text_expansion" in metrics else ("",)
+        cross = {r: (metrics["image_to_text" + r]["map"] + metrics["text_to_image" + r]["map"]) / 2 for r in readouts}
+        suffix = max(cross, key=cross.get)
+        readout = "expansion" if suffix else "direct"
+        best = (2 * cross[suffix] + best) / 3
+    return best, readout
+
+
+def _worker_init() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # two single-threaded workers use 2 cores better than one 2-thread run
+    torch.set_flush_denormal(True)  # tanh nets on small inputs hit denormals; they cost 5x on CPU
+
+
+class _InProcess(contextlib.AbstractContextManager):
+    """``--workers 1``: run the jobs here (no pickling; used by the smoke test)."""
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, fn, jobs):
+        return map(fn, jobs)
+
+
+def tune(job: tuple) -> dict:
+    """Train on 80 % of the training pairs, score the 20 % every ``every`` epochs."""
+    from hyperlink.models import create_model
+
+    kind, settings, epochs, every, data, fit_rows, val_rows = job
+    a, b, c = data["a_tr"], data["b_tr"], data["c_tr"]
+    config = {**settings, **({"epochs": epochs, "seed": 0} if epochs else {})}
+    model = create_model(kind, config)
+    trace: list[tuple[int, float, str, dict]] = []
+
+    def check(stats) -> None:
+        if stats.epoch % every == 0 or stats.epoch == stats.epochs:
+            metrics = retrieval(model, a[val_rows], b[val_rows], c[val_rows], kind)
+            trace.append((stats.epoch, *criterion(metrics), metrics))
+
+    ones = np.ones(len(fit_rows), bool)
+    model.fit(a[fit_rows], b[fit_rows], ones, ones, progress=check if epochs else None)
+    if not epochs:
+        metrics = retrieval(model, a[val_rows], b[val_rows], c[val_rows], kind)
+        trace.append((0, *criterion(metrics), metrics))
+    epoch, score, readout, metrics = max(trace, key=lambda t: t[1])
+    return {"kind": kind, "settings": settings, "epochs": epoch, "val_score": score, "readout": readout,
+            "val": metrics, "curve": [(t[0], round(t[1], 4)) for t in trace]}
+
+
+def final(job: tuple) -> dict:
+    """Train on all training pairs with the chosen settings and seed; score the test items."""
+    from hyperlink.models import create_model
+
+    kind, settings, epochs, seed, data = job
+    config = {**settings, **({"epochs": epochs, "seed": seed} if epochs else {})}
+    model = create_model(kind, config)
+    ones = np.ones(len(data["a_tr"]), bool)
+    started = time.perf_counter()
+    model.fit(data["a_tr"], data["b_tr"], ones, ones)
+    metrics = retrieval(model, data["a_te"], data["b_te"], data["c_te"], kind)
+    return {"kind": kind, "seed": seed, "metrics": metrics, "train_seconds": round(time.perf_counter() - started, 2)}
+
+
+KEYS = ("image_to_text", "text_to_image", "both_to_both", "image_to_text_expansion", "text_to_image_expansion")
+
+
+def _aggregate(runs: list[dict]) -> dict[str, dict[str, float]]:
+    out = {}
+    for key in (k for k in KEYS if k in runs[0]["metrics"]):
+        for measure in ("map", "p10"):
+            values = np.array([r["metrics"][key][measure] for r in runs])
+            out.setdefault(key, {})[measure] = round(float(values.mean()), 4)
+            out[key][f"{measure}_std"] = round(float(values.std()), 4)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets" / "wikipedia-xmodal")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help="one setting per model, few epochs, 1 seed")
+    p.add_argument("--models", default=",".join(GRIDS), help="comma-separated registry names")
+    p.add_argument("--max-epochs", type=int, default=None, help="cap every model's epochs (smoke tests)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "wikipedia.json")
+    args = p.parse_args(argv)
+    if not (args.data / "raw_features.mat").is_file():
+        print(f"error: {args.data}/raw_features.mat not found (see ../shared/datasets/README.md)", file=sys.stderr)
+        return 3
+    started = time.perf_counter()
+    data = load(args.data)
+    seeds = 1 if args.quick else args.seeds
+    kinds = [k for k in args.models.split(",") if k]
+    grids = {k: (QUICK.get(k, GRIDS[k]) if args.quick else GRIDS[k]) for k in kinds}
+    if args.max_epochs is not None:
+        grids = {k: (min(e, args.max_epochs), min(c, args.max_epochs) or c, g) for k, (e, c, g) in grids.items()}
+    order = np.random.default_rng(0).permutation(len(data["a_tr"]))
+    n_val = round(0.2 * len(order))
+    val_rows, fit_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+    with ProcessPoolExecutor(args.workers, initializer=_worker_init) if args.workers > 1 else _InProcess() as pool:
+        jobs = [(k, s, e, c, data, fit_rows, val_rows) for k, (e, c, grid) in grids.items() for s in grid]
+        tuned = list(pool.map(tune, sorted(jobs, key=lambda j: -j[2])))  # longest first
+        chosen = {k: max((t for t in tuned if t["kind"] == k), key=lambda t: t["val_score"]) for k in kinds}
+        finals = [(k, chosen[k]["settings"], chosen[k]["epochs"], seed, data) for k in kinds
+                  for seed in (range(seeds) if grids[k][0] else range(1))]  # unlearned models are deterministic
+        results = list(pool.map(final, sorted(finals, key=lambda j: -j[2])))
+    models = {}
+    for k in kinds:
+        runs = [r for r in results if r["kind"] == k]
+        c = chosen[k]
+        models[k] = _aggregate(runs) | {"settings": {
+            **c["settings"], "epochs": c["epochs"] or None, "selection_readout": c["readout"],
+            "val_score": round(c["val_score"], 4), "seeds": [r["seed"] for r in runs],
+            "train_seconds": [r["train_seconds"] for r in runs],
+            "grid": [{"settings": t["settings"], "best_epoch": t["epochs"], "val_score": round(t["val_score"], 4)}
+                     for t in tuned if t["kind"] == k]}}
+    import torch
+
+    report = {
+        "benchmark": "wikipedia-xmodal (Rasiwasia et al. 2010), 2173 training pairs, 693 test items",
+        "command": "python bench/wikipedia.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "protocol": __doc__.split("\n\n")[1].replace("\n", " "),
+        "modalities": {"a": "text: LDA topic proportions (10-d)", "b": "image: SIFT bag of words (128-d)"},
+        "seeds": seeds, "quick": args.quick, "workers": args.workers, "threads_per_worker": 1,
+        "seconds": round(time.perf_counter() - started, 1), "torch": torch.__version__,
+        "machine": f"{platform.machine()} {os.cpu_count()} cpus", "models": models,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    print(table(report))
+    print(f"\nwrote {args.out} in {report['seconds']} s")
+    return 0
+
+
+def table(report: dict) -> str:
+    """The README table: MAP (± std over seeds) per direction."""
+    cols = ("image_to_text", "text_to_image", "image_to_text_expansion", "text_to_image_expansion", "both_to_both")
+    lines = ["| model | " + " | ".join(c.replace("_to_", "→").replace("_expansion", " (exp.)") for c in cols) + " |",
+             "|---" * (len(cols) + 1) + "|"]
+    for name, m in report["models"].items():
+        cells = [f"{m[c]['map']:.3f} ± {m[c]['map_std']:.3f}" if c in m else "–" for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""`hyperlink index`, `hyperlink query`, `hyperlink run`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .common import app, console, open_store, say, state
+
+DEVICE_HELP = "auto (GPU when faiss reports one), cpu or gpu."
+
+
+def _index_dir(index: Optional[Path], model: str) -> Path:
+    from ..indexing import default_index_dir
+
+    return index or default_index_dir(state.db, model)
+
+
+@app.command("index")
+def index_cmd(
+    model: str = typer.Option(..., "--model", help="Name of a trained model (see `hyperlink models`)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Index folder (default: indexes/MODEL beside the store)."),
+    readout: str = typer.Option("direct", "--readout", help="direct (duplicate the present modality) or expansion."),
+    factory: str = typer.Option("Flat", "--factory", help="Flat (exact), auto, or a faiss factory string: IVF1024,Flat, HNSW32, IVF1024,PQ32 ..."),
+    nprobe: Optional[int] = typer.Option(None, "--nprobe", help="IVF lists probed per query (default min(lists, 64))."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    update: bool = typer.Option(False, "--update", help="Only add segments stored since the index was built."),
+) -> None:
+    """Embed every candidate segment with a trained model and build its FAISS index.
+
+    Example: hyperlink index --model bidnn --readout expansion
+    """
+    from ..indexing import build_index, update_index
+
+    store, out_dir = open_store(), _index_dir(out, model)
+    if update:
+        index, added = update_index(store, out_dir, device)
+        say(f"[green]index[/]: added {added} segments to {out_dir} ({index.manifest.count} in all)")
+        return
+    index = build_index(store, model, out_dir, readout, factory, device, nprobe)
+    m = index.manifest
+    say(f"[green]index[/]: {m.count} segments, {m.dim}-d, {m.factory} on {index.device}, readout {m.readout}"
+        f" ({m.excluded} segments with no modality left out) -> {out_dir}")
+
+
+def _hits_table(label: str, hits, snippets: dict[int, str]) -> Table:
+    from ..timecode import format_mss
+
+    table = Table(title=f"targets for {label}")
+    for col in ("rank", "video", "start-end", "score"):
+        table.add_column(col, justify="right" if col in ("rank", "score") else "left", no_wrap=True,
+                         min_width=len(col))
+    table.add_column("transcript", overflow="ellipsis", no_wrap=True, max_width=36)
+    for r, h in enumerate(hits, 1):
+        table.add_row(str(r), h.video, f"{format_mss(h.start)}-{format_mss(h.end)}", f"{h.score:.4f}", snippets.get(r, ""))
+    return table
+
+
+@app.command("query")
+def query_cmd(
+    target: str = typer.Argument(..., help="An anchor id, a segment id, or VIDEO@START-END."),
+    model: str = typer.Option(..., "--model", help="Name of a trained model."),
+    index: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: indexes/MODEL)."),
+    k: int = typer.Option(10, "-k", "--top", help="Targets to return (at most 1000)."),
+    exclude_video: bool = typer.Option(False, "--exclude-video", help="Return nothing from the query's own video."),
+    mss: bool = typer.Option(False, "--mss", help="Read START-END as official M.SS (default: seconds or HH:MM:SS)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    trec: bool = typer.Option(False, "--trec", help="Print official run lines."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+) -> None:
+    """Rank target segments for an anchor, a stored segment or any span, obeying the run rules.
+
+    Example: hyperlink query anchor_3 --model bidnn -k 5     (or: hyperlink query news0007@120-180 --model bidnn)
+    """
+    from ..link import Linker, LinkOptions, parse_query
+
+    store = open_store()
+    linker = Linker(store, model, _index_dir(index, model), device)
+    span, segment_id, label = parse_query(target, store, mss)
+    vector = linker.segment_vector(segment_id) if segment_id is not None else None
+    if segment_id is None:
+        vector = linker.vectors_with_context([span])[0][0]
+    hits = linker.query(span, LinkOptions(k, exclude_video), vector)
+    if trec:
+        from ..evaluate.trec import RunLine, format_run_line
+
+        for r, h in enumerate(hits, 1):
+            name = label if segment_id is None and label in {a.id for a in store.anchors()} else "query"
+            console.print(format_run_line(RunLine(name, h.video, h.start, h.end, r, h.score, f"hyperlink-{model}")),
+                          highlight=False, soft_wrap=True)
+        return
+    if as_json:
+        console.print_json(json.dumps({"query": label, "hits": [
+            {"rank": r, "video": h.video, "start": h.start, "end": h.end, "score": h.score, "segment": h.segment_id}
+            for r, h in enumerate(hits, 1)]}))
+        return
+    _, cues = store.cues()
+    by_video: dict[str, list] = {}
+    for c in cues:
+        by_video.setdefault(c.video, []).append(c)
+    snippets = {r: " ".join(c.text for c in by_video.get(h.video, []) if c.start < h.end and c.end > h.start)
+                for r, h in enumerate(hits, 1)}
+    console.print(_hits_table(label, hits, snippets))
+
+
+@app.command("run")
+def run_cmd(
+    model: str = typer.Option(..., "--model", help="Name of a trained model."),
+    out: Path = typer.Option(..., "--out", help="Run file to write (official 8-field format; .gz compresses)."),
+    anchors: str = typer.Option("all", "--anchors", help="Anchor file (XML or CSV), or `all` for the store's anchors."),
+    name: Optional[str] = typer.Option(None, "--name", help="Run name, the 8th field (default: hyperlink-MODEL)."),
+    index: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: indexes/MODEL)."),
+    k: int = typer.Option(1000, "-k", "--top", help="Targets per anchor (at most 1000)."),
+    exclude_video: bool = typer.Option(False, "--exclude-video", help="Return nothing from an anchor's own video."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+) -> None:
+    """A complete linking run over an anchor set, in the official format, every anchor present.
+
+    Example: hyperlink run --model bidnn --anchors all --out run.txt --name bidnn-expansion
+    """
+    from ..evaluate.trec import write_run
+    from ..ingest import read_anchors
+    from ..link import Linker, LinkOptions
+
+    store = open_store()
+    linker = Linker(store, model, _index_dir(index, model), device)
+    chosen = store.anchors() if anchors == "all" else read_anchors(anchors).items
+    if not chosen:
+        from ..errors import StoreError
+
+        raise StoreError("no anchors: ingest an anchor file or pass --anchors FILE")
+    lines, empty, widened = linker.run(chosen, name or f"hyperlink-{model}", LinkOptions(k, exclude_video))
+    write_run(lines, out)
+    for anchor_id, pad in widened.items():
+        say(f"[yellow]warning:[/] {anchor_id}: no transcript or keyframe inside the anchor; used "
+            + ("its whole video" if pad == float("inf") else f"{pad:g} s of context each side"))
+    for anchor_id in empty:
+        say(f"[yellow]warning:[/] {anchor_id}: no target could be returned")
+    say(f"[green]run[/]: {len(lines)} targets for {len(chosen) - len(empty)}/{len(chosen)} anchors -> {out}")

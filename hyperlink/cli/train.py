@@ -1,0 +1,126 @@
+"""`hyperlink train` and `hyperlink models`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .common import app, console, open_store, say, state
+
+
+def _value(text: str):
+    """`--set key=value`: JSON values (numbers, true/false, null), else the string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _settings(pairs: list[str], **flags) -> dict:
+    from ..errors import InputError
+
+    out = {k: v for k, v in flags.items() if v is not None}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--set expects KEY=VALUE, got {pair!r}")
+        out[key.strip().replace("-", "_")] = _value(value.strip())
+    return out
+
+
+@app.command("train")
+def train_cmd(
+    model: str = typer.Option("bidnn", "--model", help="Model kind: bidnn, mae, corrnet, dcca, cca, concat, text, visual, ..."),
+    text: str = typer.Option(..., "--text", help="Text feature space (modality A)."),
+    visual: str = typer.Option(..., "--visual", help="Visual feature space (modality B)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name to record the model under (default: the kind)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the complete pairs."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Rows per step (last partial batch dropped)."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
+    momentum: Optional[float] = typer.Option(None, "--momentum", help="SGD momentum (Nesterov); 0 disables."),
+    optimiser: Optional[str] = typer.Option(None, "--optimiser", help="sgd or adam."),
+    dropout: Optional[float] = typer.Option(None, "--dropout", help="Dropout after the central layers; 0 disables."),
+    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden width h."),
+    rep: Optional[int] = typer.Option(None, "--rep", help="Representation size r (embedding width)."),
+    activation: Optional[str] = typer.Option(None, "--activation", help="Activation, e.g. tanh, relu, sigmoid."),
+    untied: bool = typer.Option(False, "--untied", help="BiDNN: independent central weights (no tying)."),
+    balanced: bool = typer.Option(False, "--balanced", help="Mean of per-modality losses instead of one MSE."),
+    val_split: Optional[float] = typer.Option(None, "--val-split", help="Share of pairs held out for validation."),
+    patience: Optional[int] = typer.Option(None, "--patience", help="Early stopping: epochs without a better validation loss."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of init, dropout, shuffles, split."),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
+    sets: list[str] = typer.Option([], "--set", help="Any other model setting, KEY=VALUE (repeatable)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the checkpoint (default: models/ beside the store)."),
+    curve: Optional[Path] = typer.Option(None, "--curve", help="Write the training curve to this PNG."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite a model of the same name."),
+) -> None:
+    """Train a joint text+visual model on the store's segments and record its checkpoint.
+
+    Defaults are the faithful ones of each model (BiDNN: the original tool's SGD-Nesterov, lr 0.1,
+    batch 128, dropout 0.2, 1000 epochs); settings a model does not have are refused.
+
+    Example: hyperlink train --model bidnn --text tfidf --visual cnn --hidden 512 --rep 256 --epochs 50
+    """
+    from ..embed import default_model_dir, train_from_store
+
+    settings = _settings(
+        sets, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, optimiser=optimiser, dropout=dropout,
+        hidden=hidden, rep=rep, activation=activation, val_fraction=val_split, patience=patience, seed=seed,
+        device=device, tied=False if untied else None, balanced_loss=True if balanced else None,
+    )
+    store = open_store()
+    progress, bar = None, None
+    if not state.quiet:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=True)
+        task = bar.add_task(f"training {model}", total=None, info="")
+
+        def progress(s):
+            val = "" if s.val_loss is None else f" val {s.val_loss:.5f}"
+            bar.update(task, completed=s.epoch, total=s.epochs,
+                       info=f"loss {s.loss:.5f}{val} {s.samples_per_s:,.0f} samples/s")
+
+    out_dir = out or default_model_dir(state.db)
+    if bar:
+        with bar:
+            record, _, result = train_from_store(store, model, name or model, text, visual, settings, out_dir,
+                                                 replace=replace, progress=progress)
+    else:
+        record, _, result = train_from_store(store, model, name or model, text, visual, settings, out_dir,
+                                             replace=replace)
+    if curve is not None and result.history:
+        from ..models import plot_history
+
+        plot_history(result.history, curve)
+        say(f"training curve: {curve}")
+    metrics = record.config["metrics"]
+    say(f"[green]train[/]: {record.kind} {record.name!r} on {result.n_train} complete pairs"
+        f" ({result.n_val} held out), {metrics.get('epochs_run')} epochs, best epoch {result.best_epoch},"
+        f" {result.seconds:.1f} s on {result.device}")
+    console.print(f"{record.name}\t{record.path}\tsha256:{record.checksum}", highlight=False, soft_wrap=True)
+
+
+@app.command("models")
+def models_cmd(json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the trained models recorded in the store.
+
+    Example: hyperlink models --json
+    """
+    models = open_store().models()
+    if json_out:
+        console.print_json(json.dumps([m.__dict__ for m in models]))
+        return
+    table = Table(title="models")
+    for col in ("name", "kind", "text", "visual", "epochs", "trained on", "sha256", "created"):
+        table.add_column(col)
+    for m in models:
+        metrics = m.config.get("metrics", {})
+        table.add_row(m.name, m.kind, m.text_space or "-", m.visual_space or "-", str(metrics.get("epochs_run", "-")),
+                      f"{m.config.get('complete_pairs', '?')} pairs", m.checksum[:12], m.created_at)
+    console.print(table)

@@ -1,0 +1,185 @@
+"""Anchor -> ranked targets that obey the official run rules, and whole runs over an anchor set.
+
+Rules applied to the index's nearest neighbours, in rank order (``evaluation.md``, "Run validity"):
+  * targets last 10-120 s (times are whole seconds, as runs write them);
+  * no overlap with the anchor (same video, closed intervals: touching counts) — or, with
+    ``exclude_anchor_video``, nothing from the anchor's video at all;
+  * no second shared with a better-ranked target already returned (the better one is kept;
+    touching is allowed, as by the official checker);
+  * never a blacklisted video; at most 1000 targets.
+Ties are broken by segment id (ascending), so the same query gives a byte-identical run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embed import embed_spans, load_store_model, store_fingerprint
+from .errors import InputError, StoreError
+from .evaluate.trec import RunLine
+from .index import SearchIndex
+from .segments import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, Hit, Segment, Span, overlaps, shares_seconds
+from .store import Store
+
+__all__ = ["LinkOptions", "filter_targets", "Linker", "MAX_TARGETS", "parse_query"]
+
+CONTEXT = (30.0, 60.0, 120.0, 300.0, float("inf"))  # seconds of context tried for an empty query span
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    k: int = 10  # targets wanted (at most 1000)
+    exclude_anchor_video: bool = False  # stricter than the rules: nothing from the anchor's own video
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= MAX_TARGETS:
+            raise InputError(f"k must be within 1-{MAX_TARGETS} (the run rules' limit), got {self.k}")
+
+
+def filter_targets(anchor: Span | None, scores: np.ndarray, ids: np.ndarray, segments: dict[int, Segment],
+                   blacklisted: set[str], options: LinkOptions) -> list[Hit]:
+    """Walk candidates in order and keep those the rules allow, until ``options.k`` are kept."""
+    kept: list[Hit] = []
+    taken: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for score, sid in zip(scores.tolist(), ids.tolist()):
+        if sid < 0:
+            continue
+        seg = segments.get(sid)
+        if seg is None or seg.video in blacklisted:
+            continue
+        start, end = float(round(seg.start)), float(round(seg.end))
+        if not MIN_TARGET <= end - start <= MAX_TARGET:
+            continue
+        if anchor is not None and seg.video == anchor.video:
+            if options.exclude_anchor_video or overlaps(start, end, anchor.start, anchor.end):
+                continue
+        if any(shares_seconds(start, end, s, e) for s, e in taken[seg.video]):
+            continue
+        taken[seg.video].append((start, end))
+        kept.append(Hit(seg.video, start, end, float(score), sid))
+        if len(kept) == options.k:
+            break
+    return kept
+
+
+class Linker:
+    """A trained model + its index + the store: turns anchors and spans into ranked targets."""
+
+    def __init__(self, store: Store, model_name: str, index_dir: str | Path, device: str = "auto"):
+        self.store = store
+        self.record, self.model = load_store_model(store, model_name)
+        self.index = SearchIndex.load(index_dir, device=device)
+        self.index.manifest.check(model=self.record.name, model_checksum=self.record.checksum,
+                                  store_fingerprint=store_fingerprint(store, self.record))
+        self.readout = self.index.manifest.readout
+        self.segments = {s.id: s for s in store.segments()}
+        self.blacklisted = {v.id for v in store.videos() if v.blacklisted}
+
+    def _rank(self, vectors: list[np.ndarray | None], anchors: list[Span | None],
+              options: LinkOptions) -> list[list[Hit]]:
+        """Targets for several queries, searched as one batch (faiss's fast path); a query whose
+        candidates the rules thin out below k is searched again, deeper, on its own."""
+        out: list[list[Hit]] = [[] for _ in vectors]
+        todo = [i for i, v in enumerate(vectors) if v is not None]
+        total = int(self.index.index.ntotal)
+        depth = min(total, max(4 * options.k, options.k + 100))
+        while todo:
+            scores, ids = self.index.search(np.stack([vectors[i] for i in todo]), depth)
+            again = []
+            for row, i in enumerate(todo):
+                out[i] = filter_targets(anchors[i], scores[row], ids[row], self.segments, self.blacklisted, options)
+                if len(out[i]) < options.k and depth < total:
+                    again.append(i)
+            todo, depth = again, min(total, depth * 4)
+        return out
+
+    def vectors(self, spans: list[Span]) -> list[np.ndarray | None]:
+        """Query vectors of spans; None for a span with no text and no visual content."""
+        vecs, kept = embed_spans(self.store, self.record, self.model, spans, self.readout)
+        out: list[np.ndarray | None] = [None] * len(spans)
+        for row, i in enumerate(kept.tolist()):
+            out[i] = vecs[row]
+        return out
+
+    def vectors_with_context(self, spans: list[Span]) -> tuple[list[np.ndarray | None], dict[int, float]]:
+        """As :meth:`vectors`, but a span with no content is widened (by CONTEXT seconds each side,
+        then to its whole video) until it has some; returns the widening used per span index."""
+        vectors = self.vectors(spans)
+        widened: dict[int, float] = {}
+        durations = {v.id: v.duration for v in self.store.videos()}
+        for i, span in enumerate(spans):
+            for pad in CONTEXT:
+                if vectors[i] is not None:
+                    break
+                end = min(durations.get(span.video, span.end), span.end + pad)
+                wide = Span(span.video, max(0.0, span.start - pad), max(end, span.end))
+                vectors[i] = self.vectors([wide])[0]
+                widened[i] = pad
+        return vectors, widened
+
+    def segment_vector(self, segment_id: int) -> np.ndarray | None:
+        m = self.store.segment_matrix(self.record.text_space, self.record.visual_space)
+        where = np.flatnonzero(m.segment_ids == segment_id)
+        if not len(where):
+            raise StoreError(f"no segment {segment_id} in the store")
+        i = where[:1]
+        emb = self.model.embed(m.text[i], m.visual[i], m.has_text[i], m.has_visual[i], readout=self.readout)
+        return emb.vectors[0] if len(emb.kept_index) else None
+
+    def query(self, span: Span, options: LinkOptions, vector: np.ndarray | None = None) -> list[Hit]:
+        """Ranked targets for ``span`` (its own vector unless ``vector`` is given)."""
+        if vector is None:
+            vector = self.vectors([span])[0]
+        return self._rank([vector], [span], options)[0]
+
+    def run(self, anchors: list[Anchor], run_name: str,
+            options: LinkOptions) -> tuple[list[RunLine], list[str], dict[str, float]]:
+        """A complete run: one block per anchor, ranks from 1.
+
+        Returns the lines, the anchors left without targets, and the anchors whose span had no
+        content and was widened (with the seconds of context used).
+        """
+        vectors, widened = self.vectors_with_context([a.span for a in anchors])
+        lines: list[RunLine] = []
+        empty: list[str] = []
+        ranked = self._rank(vectors, [a.span for a in anchors], options)
+        for anchor, hits in zip(anchors, ranked):
+            if not hits:
+                empty.append(anchor.id)
+            lines += [RunLine(anchor.id, h.video, h.start, h.end, r, h.score, run_name) for r, h in enumerate(hits, 1)]
+        return lines, empty, {anchors[i].id: pad for i, pad in widened.items()}
+
+
+def parse_query(text: str, store: Store, mss: bool = False) -> tuple[Span, int | None, str]:
+    """What `hyperlink query` was given -> (span, segment id or None, a label).
+
+    ``anchor_12`` (an anchor of the store), ``123`` (a segment id), or ``VIDEO@START-END`` with
+    times in seconds or HH:MM:SS (or official M.SS with ``mss``).
+    """
+    from .timecode import TimeFormatError, parse_mss, parse_time
+
+    anchors = {a.id: a for a in store.anchors()}
+    if text in anchors:
+        return anchors[text].span, None, text
+    if text.isdigit():
+        sid = int(text)
+        seg = next((s for s in store.segments() if s.id == sid), None)
+        if seg is None:
+            raise InputError(f"no segment {sid} in the store (and no anchor of that name)")
+        return seg.span, sid, f"segment {sid}"
+    video, at, times = text.rpartition("@")
+    start, dash, end = times.partition("-")
+    if not (at and video and dash):
+        raise InputError(f"{text!r} is not an anchor id, a segment id or VIDEO@START-END")
+    try:
+        parse = parse_mss if mss else parse_time
+        span = Span(video, float(parse(start)), float(parse(end)))
+    except (TimeFormatError, ValueError) as exc:
+        raise InputError(f"{text!r}: {exc}") from None
+    if video not in {v.id for v in store.videos()}:
+        raise InputError(f"unknown video {video!r} in {text!r}")
+    return span, None, text

@@ -1,0 +1,224 @@
+"""The interface every model shares: fit on two modalities with explicit masks, embed, save.
+
+Modality A (e.g. text, ``m1`` dims) and modality B (e.g. visual, ``m2`` dims) arrive as float32
+matrices ``a (n, m1)`` and ``b (n, m2)`` with boolean masks ``has_a``/``has_b (n,)``; the values of an
+absent modality's row are ignored. Rows with neither modality never get a vector: they are left out of
+the result and counted (never given a constant vector).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
+
+import numpy as np
+import torch
+
+from ..errors import InputError, MismatchError
+from .config import TrainConfig
+from .scaling import Scaler
+
+if TYPE_CHECKING:
+    from .train import EpochStats, TrainResult
+
+__all__ = ["Model", "Embedding", "Readout", "Norm", "READOUTS", "NORMS", "check_inputs", "fingerprint"]
+
+Readout = Literal["direct", "expansion"]
+Norm = Literal["l2", "frobenius", "none"]
+READOUTS: tuple[str, ...] = ("direct", "expansion")
+NORMS: tuple[str, ...] = ("l2", "frobenius", "none")
+
+
+class Embedding(NamedTuple):
+    """Joint vectors for the rows that have at least one modality."""
+
+    vectors: np.ndarray  # (k, d) float32
+    kept_index: np.ndarray  # (k,) int64: input row of each vector
+    n_excluded: int  # rows with neither modality
+
+
+class Model(ABC):
+    """A joint-embedding model. Subclasses register under a name (see ``registry``)."""
+
+    kind: ClassVar[str] = ""
+    config_class: ClassVar[type] = object
+    can_expand: ClassVar[bool] = False  # predicts a missing modality (the "expansion" readout)
+
+    def __init__(self, config: Any = None):
+        self.config = self.config_class() if config is None else config
+        self.dims: tuple[int, int] | None = None  # (m1, m2) seen at fit
+        self.fingerprint: str | None = None  # sha256 of the training matrices and masks
+        self.metrics: dict[str, Any] = {}
+        self.scalers: tuple[Scaler, Scaler] | None = None  # input scaling of A and B, fitted at fit
+
+    @property
+    def train_config(self) -> TrainConfig:
+        return getattr(self.config, "train", TrainConfig())
+
+    # --- what subclasses implement -------------------------------------------------------------
+    @abstractmethod
+    def _fit(self, a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray,
+             progress: Callable[[EpochStats], None] | None, warm_start: bool) -> TrainResult:
+        """Learn from checked, scaled inputs (absent rows zeroed)."""
+
+    @abstractmethod
+    def _blocks(self, a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray
+                ) -> tuple[list[np.ndarray], np.ndarray]:
+        """The embedding's blocks, each (n, d_i), and the rows (n,) bool that get a vector (scaled inputs)."""
+
+    def _expand(self, a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled ``(a, b)`` with each row's missing modality predicted from the present one."""
+        raise InputError(f"model {self.kind!r} cannot predict a modality; use readout 'direct'")
+
+    @abstractmethod
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        """Everything learned, as named CPU tensors (for the checkpoint)."""
+
+    @abstractmethod
+    def load_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
+        """Restore :meth:`state_tensors` output; ``self.dims`` is set before this is called."""
+
+    # --- the public interface ------------------------------------------------------------------
+    def fit(self, a, b, has_a, has_b, *, progress: Callable[[EpochStats], None] | None = None,
+            warm_start: bool = False) -> TrainResult:
+        """Learn from ``a (n, m1)``, ``b (n, m2)``; ``warm_start`` continues from the current weights."""
+        a, b, has_a, has_b = check_inputs(a, b, has_a, has_b, self.dims if warm_start else None)
+        if not warm_start:
+            self.dims = (a.shape[1], b.shape[1])
+            scaling = getattr(self.config, "scaling", "none")
+            self.scalers = (Scaler(scaling, a.shape[1]).fit(a[has_a]), Scaler(scaling, b.shape[1]).fit(b[has_b]))
+        self.fingerprint = fingerprint(a, b, has_a, has_b)
+        a, b = self._scale(a, b, has_a, has_b)
+        result = self._fit(a, b, has_a, has_b, progress, warm_start)
+        self.metrics = result.summary()
+        return result
+
+    def embed(self, a, b, has_a, has_b, *, readout: Readout = "direct", norm: Norm | None = None) -> Embedding:
+        """Joint vectors; ``readout="expansion"`` first predicts each row's missing modality."""
+        self._require_fitted()
+        a, b, has_a, has_b = check_inputs(a, b, has_a, has_b, self.dims)
+        a, b = self._scale(a, b, has_a, has_b)
+        if readout not in READOUTS:
+            raise InputError(f"unknown readout {readout!r}; choose one of: {', '.join(READOUTS)}")
+        norm = norm or getattr(self.config, "norm", "l2")
+        if norm not in NORMS:
+            raise InputError(f"unknown norm {norm!r}; choose one of: {', '.join(NORMS)}")
+        if readout == "expansion":
+            a, b = self._expand(a, b, has_a, has_b)
+            has_a = has_b = has_a | has_b
+        blocks, keep = self._blocks(a, b, has_a, has_b)
+        vectors = normalise([blk[keep] for blk in blocks], norm)
+        kept = np.flatnonzero(keep).astype(np.int64)
+        return Embedding(vectors, kept, int(len(keep) - len(kept)))
+
+    def expand(self, a, b, has_a, has_b) -> tuple[np.ndarray, np.ndarray]:
+        """Crossmodal expansion: fill each missing modality with the prediction from the other.
+
+        Present rows are returned untouched; rows with neither modality stay zero. Values are in the
+        model's input space (after its ``scaling``, which is ``none`` for the original BiDNN).
+        """
+        self._require_fitted()
+        a, b, has_a, has_b = check_inputs(a, b, has_a, has_b, self.dims)
+        return self._expand(*self._scale(a, b, has_a, has_b), has_a, has_b)
+
+    def save(self, path) -> str:
+        """Write a safetensors checkpoint; returns the file's sha256."""
+        from .checkpoint import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path, *, expected_sha256: str | None = None) -> Model:
+        from .checkpoint import load_model
+
+        model = load_model(path, expected_sha256=expected_sha256)
+        if not isinstance(model, cls):
+            raise MismatchError(f"{path}: holds a {model.kind!r} model, not {cls.kind!r}")
+        return model
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """:meth:`state_tensors` plus the input scaling's statistics."""
+        out = dict(self.state_tensors())
+        if self.scalers is not None:
+            out.update(self.scalers[0].tensors("scale.a") | self.scalers[1].tensors("scale.b"))
+        return out
+
+    def restore(self, dims: tuple[int, int], tensors: dict[str, torch.Tensor]) -> None:
+        """Inverse of :meth:`tensors` (used by the checkpoint loader)."""
+        self.dims = (int(dims[0]), int(dims[1]))
+        scaling = getattr(self.config, "scaling", "none")
+        self.scalers = (Scaler(scaling, self.dims[0]), Scaler(scaling, self.dims[1]))
+        self.scalers[0].load(tensors, "scale.a")
+        self.scalers[1].load(tensors, "scale.b")
+        self.load_tensors({k: v for k, v in tensors.items() if not k.startswith("scale.")})
+
+    def _scale(self, a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray):
+        if self.scalers is None:
+            return a, b
+        return self.scalers[0](a, has_a), self.scalers[1](b, has_b)
+
+    def _require_fitted(self) -> None:
+        if self.dims is None:
+            raise InputError(f"model {self.kind!r} is not trained yet: fit or load it first")
+
+
+def check_inputs(a, b, has_a, has_b, dims: tuple[int, int] | None = None):
+    """Validated float32 copies with absent rows zeroed, and bool masks."""
+    a = np.array(a, dtype=np.float32, copy=True, order="C")
+    b = np.array(b, dtype=np.float32, copy=True, order="C")
+    has_a = np.asarray(has_a, dtype=bool).reshape(-1)
+    has_b = np.asarray(has_b, dtype=bool).reshape(-1)
+    if a.ndim != 2 or b.ndim != 2:
+        raise InputError(f"a and b must be matrices, got shapes {a.shape} and {b.shape}")
+    n = a.shape[0]
+    if b.shape[0] != n or len(has_a) != n or len(has_b) != n:
+        raise InputError(f"row counts differ: a {a.shape[0]}, b {b.shape[0]}, has_a {len(has_a)}, has_b {len(has_b)}")
+    if dims is not None and (a.shape[1], b.shape[1]) != tuple(dims):
+        raise MismatchError(f"the model was trained on (m1, m2) = {tuple(dims)}, the input has {(a.shape[1], b.shape[1])}")
+    a[~has_a] = 0.0
+    b[~has_b] = 0.0
+    for name, x in (("a", a), ("b", b)):
+        bad = ~np.isfinite(x).all(axis=1)
+        if bad.any():
+            raise InputError(f"{name} has non-finite values in row {int(np.flatnonzero(bad)[0])}")
+    return a, b, has_a, has_b
+
+
+def fingerprint(a, b, has_a, has_b) -> str:
+    """sha256 over the training matrices (float32, C order, absent rows zeroed) and masks, shapes included."""
+    a, b, has_a, has_b = check_inputs(a, b, has_a, has_b)
+    h = hashlib.sha256()
+    for name, x in (("a", a), ("b", b), ("has_a", has_a), ("has_b", has_b)):
+        x = np.ascontiguousarray(x, dtype=bool if name.startswith("has") else np.float32)
+        h.update(f"{name}:{x.shape}:{x.dtype.str};".encode())
+        h.update(x.tobytes())
+    return h.hexdigest()
+
+
+def duplicate_missing(h_a: np.ndarray, h_b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray) -> list[np.ndarray]:
+    """[h_A | h_B] halves where a missing side takes the present one's code ("duplicated central layer")."""
+    h_a = np.where(has_a[:, None], h_a, h_b)
+    h_b = np.where(has_b[:, None], h_b, h_a)
+    return [h_a, h_b]
+
+
+def normalise(blocks: list[np.ndarray], norm: str) -> np.ndarray:
+    """Concatenate blocks after normalising them.
+
+    ``l2``: each block's rows to unit length, then the concatenated rows (so inner product = cosine);
+    ``frobenius``: each block (all rows) divided by its Frobenius norm, as the original's ``-n`` flag;
+    ``none``: as is.
+    """
+    if norm == "l2":
+        return _unit_rows(np.concatenate([_unit_rows(x) for x in blocks], axis=1))
+    if norm == "frobenius":
+        blocks = [x / (np.linalg.norm(x) or 1.0) for x in blocks]
+    return np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    length = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(length > 0, length, 1.0)).astype(np.float32)

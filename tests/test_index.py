@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from hyperlink.errors import InputError, MismatchError, MissingDependency
+from hyperlink.index import IndexManifest, SearchIndex, gpu_available
+
+
+def manifest(n, d, factory="Flat", **kw):
+    base = dict(model="m", model_checksum="abc", text_space="t", visual_space="v", readout="direct", dim=d,
+                count=n, excluded=0, store_fingerprint="fp", factory=factory, faiss_version="x")
+    base.update(kw)
+    return IndexManifest(**base)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ids = rng.permutation(10_000)[:2000].astype(np.int64) + 1
+    q = rng.normal(size=(25, 32)).astype(np.float32)
+    return x, ids, q
+
+
+def brute_force(x, ids, q, k):
+    scores = q @ x.T
+    order = np.lexsort((np.broadcast_to(ids, scores.shape), -scores), axis=1)[:, :k]
+    return np.take_along_axis(scores, order, 1), ids[order]
+
+
+def test_exact_index_equals_numpy_brute_force(data):
+    x, ids, q = data
+    index = SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu")
+    scores, got = index.search(q, 100)
+    ref_scores, ref_ids = brute_force(x, ids, q, 100)
+    np.testing.assert_array_equal(got, ref_ids)
+    np.testing.assert_allclose(scores, ref_scores, rtol=1e-5, atol=1e-6)
+
+
+def test_ties_are_broken_by_ascending_id():
+    x = np.ones((5, 4), np.float32) / 2
+    index = SearchIndex.build(x, np.array([9, 3, 7, 1, 5]), manifest(5, 4), device="cpu")
+    _, got = index.search(x[:1], 5)
+    assert got.tolist() == [[1, 3, 5, 7, 9]]
+
+
+@pytest.mark.parametrize("factory", ["IVF16,Flat", "HNSW16"])
+def test_approximate_indexes_find_most_neighbours(data, factory):
+    x, ids, q = data
+    index = SearchIndex.build(x, ids, manifest(len(x), 32, factory), device="cpu", nprobe=8)
+    _, got = index.search(x[:20], 10)  # a vector's own id must come first
+    assert (got[:, 0] == ids[:20]).mean() >= 0.9
+
+
+def test_save_load_round_trip_and_manifest_checks(data, tmp_path):
+    x, ids, q = data
+    SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu").save(tmp_path / "idx")
+    loaded = SearchIndex.load(tmp_path / "idx", device="cpu")
+    np.testing.assert_array_equal(loaded.search(q, 10)[1], brute_force(x, ids, q, 10)[1])
+    assert sorted(loaded.ids().tolist()) == sorted(ids.tolist())
+    loaded.manifest.check(model_checksum="abc", store_fingerprint="fp")
+    with pytest.raises(MismatchError, match=r"stale \(store_fingerprint: index has 'fp', now 'new'\).*hyperlink index --model m"):
+        loaded.manifest.check(model_checksum="abc", store_fingerprint="new")
+
+
+def test_add_without_rebuild(data):
+    x, ids, q = data
+    index = SearchIndex.build(x[:1500], ids[:1500], manifest(1500, 32), device="cpu")
+    index.add(x[1500:], ids[1500:])
+    assert index.manifest.count == 2000
+    np.testing.assert_array_equal(index.search(q, 50)[1], brute_force(x, ids, q, 50)[1])
+
+
+def test_bad_directory_and_factory(tmp_path, data):
+    x, ids, _ = data
+    with pytest.raises(InputError, match="not an index directory"):
+        SearchIndex.load(tmp_path)
+    with pytest.raises(InputError, match="faiss cannot build index 'Bogus'"):
+        SearchIndex.build(x, ids, manifest(len(x), 32, "Bogus"), device="cpu")
+    with pytest.raises(InputError, match="needs at least 4096 vectors to train"):
+        SearchIndex.build(x, ids, manifest(len(x), 32, "IVF4096,Flat"), device="cpu")
+
+
+def test_device_falls_back_to_cpu_without_a_gpu(data):
+    x, ids, _ = data
+    index = SearchIndex.build(x, ids, manifest(len(x), 32), device="auto")
+    assert index.device == ("gpu" if gpu_available() else "cpu")
+    if not gpu_available():
+        with pytest.raises(MissingDependency, match="faiss reports no GPU"):
+            index.to_device("gpu")
