@@ -5,10 +5,11 @@ Any error leaves the store exactly as it was; re-loading a file adds nothing.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+from typing import Callable
 
 
+from .checksum import file_sha256 as _sha256
 from .errors import InputError
 from .evaluate.trec import read_qrels
 from .ingest import (
@@ -20,8 +21,7 @@ from .ingest import (
     read_segment_vectors,
     read_transcripts,
 )
-from .parsed import Parsed
-from .store import IngestReport, Store
+from .store import IngestReport, Store, Writer
 
 __all__ = [
     "load_collection",
@@ -33,14 +33,6 @@ __all__ = [
     "load_anchors",
     "load_qrels",
 ]
-
-
-def _sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _exists(path: str | Path) -> Path:
@@ -64,12 +56,17 @@ def load_collection(store: Store, path: str | Path, blacklist: str | Path | None
     return reports
 
 
-def load_blacklist(store: Store, path: str | Path) -> IngestReport:
-    black = read_blacklist(_exists(path))
+def _load_one(store: Store, path: str | Path, read: Callable, write: Callable) -> IngestReport:
+    """Read one file, write it in one transaction with ``write(tx, parsed)``, log it."""
+    parsed = read(_exists(path))
     with store.transaction() as tx:
-        report = tx.set_blacklist(black)
+        report = write(tx, parsed)
         tx.log(report, _sha256(path))
     return report
+
+
+def load_blacklist(store: Store, path: str | Path) -> IngestReport:
+    return _load_one(store, path, read_blacklist, Writer.set_blacklist)
 
 
 def _transcript_files(paths: list[str | Path]) -> list[Path]:
@@ -155,18 +152,10 @@ def load_libsvm(store: Store, path: str | Path, segments: str | Path, a_space: s
 
 
 def load_anchors(store: Store, path: str | Path) -> IngestReport:
-    parsed = read_anchors(_exists(path))
-    with store.transaction() as tx:
-        report = tx.add_anchors(parsed)
-        tx.log(report, _sha256(path))
-    return report
+    return _load_one(store, path, read_anchors, Writer.add_anchors)
 
 
 def load_qrels(store: Store, path: str | Path) -> IngestReport:
-    parsed: Parsed = read_qrels(_exists(path))
-    with store.transaction() as tx:
-        report = tx.add_judgments(parsed)
-        tx.log(report, _sha256(path))
-    return report
+    return _load_one(store, path, read_qrels, Writer.add_judgments)
 
 

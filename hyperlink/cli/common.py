@@ -18,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
+    epilog="Exit codes: 0 success, 1 other error, 2 usage, 3 bad input (FILE:LINE: what is wrong), "
+    "4 the store lacks what is needed, 5 stale or mismatched model/index, 6 optional dependency missing.",
 )
 ingest_app = typer.Typer(
     help="Load a collection into the store (one transaction per file; re-ingesting adds nothing).",

@@ -18,6 +18,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from ..checksum import file_sha256
 from ..errors import InputError, MismatchError
 from .base import Model
 from .config import config_from_dict, config_to_dict
@@ -26,14 +27,6 @@ from .registry import model_class
 __all__ = ["save_model", "load_model", "file_sha256", "FORMAT"]
 
 FORMAT = "hyperlink-model/1"
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _digest(tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> str:
