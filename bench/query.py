@@ -17,6 +17,7 @@ import json
 import platform
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
                 flat = faiss_module().downcast_index(exact.index.index)
                 x = faiss_module().rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
             truth, fa = timed(exact.search, q, args.k)
-            _, npy = timed(lambda qq, k: numpy_search(x, qq, k), q, args.k)
+            _, npy = timed(partial(numpy_search, x), q, args.k)
             row = {"n": n, "dim": d, "k": args.k, "queries": args.queries, "device": exact.device,
                    "faiss_exact": fa, "numpy": npy, "ratio_qps": round(fa["qps"] / npy["qps"], 2)}
             print(f"n={n:>9,} d={d}: exact faiss {fa['qps']:8.1f} q/s (p50 {fa['p50_ms']} ms, p99 {fa['p99_ms']} ms)"

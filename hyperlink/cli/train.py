@@ -73,7 +73,7 @@ def train_cmd(
         device=device, tied=False if untied else None, balanced_loss=True if balanced else None,
     )
     store = open_store()
-    progress, bar = None, None
+    bar = None
     if not state.quiet:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -87,7 +87,7 @@ def train_cmd(
                        info=f"loss {s.loss:.5f}{val} {s.samples_per_s:,.0f} samples/s")
 
     out_dir = out or default_model_dir(state.db)
-    if bar:
+    if bar is not None:
         with bar:
             record, _, result = train_from_store(store, model, name or model, text, visual, settings, out_dir,
                                                  replace=replace, progress=progress)

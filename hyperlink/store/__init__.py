@@ -1,7 +1,7 @@
 """The store: SQLAlchemy schema, migrations and the only code that touches SQL."""
 
-from .records import FeatureSpace, IngestReport, ModelRecord, SegmentMatrix
+from .records import DURATION_SLACK, FeatureSpace, IngestReport, ModelRecord, SegmentMatrix
 from .store import Store, database_url
-from .writer import DURATION_SLACK, Writer
+from .writer import Writer
 
 __all__ = ["Store", "Writer", "FeatureSpace", "IngestReport", "ModelRecord", "SegmentMatrix", "database_url", "DURATION_SLACK"]

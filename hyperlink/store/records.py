@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["FeatureSpace", "SegmentMatrix", "ModelRecord", "IngestReport"]
+__all__ = ["FeatureSpace", "SegmentMatrix", "ModelRecord", "IngestReport", "MODALITIES", "DURATION_SLACK"]
 
 MODALITIES = ("text", "visual")
+# Collection lists give durations in whole seconds: a span may end up to this much after them.
+DURATION_SLACK = 1.0
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -29,6 +30,9 @@ from .schema import (
     VideoRow,
 )
 from .vectors import from_blobs
+
+if TYPE_CHECKING:
+    from .writer import Writer
 
 __all__ = ["Store", "database_url"]
 
