@@ -13,7 +13,7 @@ DEMO := data/demo
 $(BIN)/hyperlink: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q --python $(BIN)/python $(FIND_LINKS) -e '.[dev,$(FAISS_EXTRA)]'
+	$(BIN)/uv pip install -q --python $(BIN)/python $(FIND_LINKS) -e '.[dev,media,$(FAISS_EXTRA)]'
 	touch $(BIN)/hyperlink
 
 install: $(BIN)/hyperlink
@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/train_speed.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/run_e2e.py
+	$(BIN)/python bench/media.py
 	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal
 	$(BIN)/python bench/report.py --readme
 

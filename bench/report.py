@@ -67,6 +67,13 @@ def simple_rows() -> list[str]:
                         f"`bench/query.py` | exact faiss {r['faiss_exact']['qps']} q/s vs numpy {r['numpy']['qps']} q/s "
                         f"= **{r['ratio_qps']}×** (p50/p99 {r['faiss_exact']['p50_ms']}/{r['faiss_exact']['p99_ms']} ms per "
                         f"single query; numpy {r['numpy']['p50_ms']}/{r['numpy']['p99_ms']} ms){'; ' + approx if approx else ''} |")
+    media = _load("media")
+    if media:
+        d, c, i = media["decode"], media["cnn"], media["ingest"]
+        rows.append(f"| media: decode + keyframes, EfficientNet-Lite0 | `{media.get('command', 'bench/media.py')}` | "
+                    f"decode {d['frames_per_s']:,} frames/s ({d['keyframes_per_s']} keyframes/s); CNN {c['ours_images_per_s']} "
+                    f"images/s vs raw forward {c['raw_forward_images_per_s']} = **{c['ratio']}×**; `ingest media` of "
+                    f"{i['video_seconds']} s of video in {i['wall_s']} s |")
     e2e = _load("run_e2e")
     if e2e:
         steps = "; ".join(f"{k}: {v['wall_s']} s, {v['peak_mib']} MiB" for k, v in e2e["steps"].items())

@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from .common import app, console, err_console, state
+from .common import app, err_console
 
 __all__ = ["app", "main"]
 
@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="hyperlink", standalone_mode=False)
     except HyperlinkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        # escaped: messages hold file names and install hints like '.[media]' that are not markup
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return exc.exit_code
     except typer.Abort:
         err_console.print("aborted")

@@ -33,6 +33,7 @@ __all__ = [
     "JudgmentRow",
     "ModelRow",
     "IngestRow",
+    "ExtractionRow",
 ]
 
 
@@ -164,3 +165,21 @@ class IngestRow(Base):
     sha256: Mapped[str] = mapped_column(String, nullable=False)
     added: Mapped[int] = mapped_column(Integer, nullable=False)
     at: Mapped[str] = mapped_column(String, nullable=False)
+
+
+class ExtractionRow(Base):
+    """Which extractor (name, version) made a video's vectors in a feature space, and when.
+
+    One row per (video, space): re-running an ingest skips videos already done by the same version
+    and refuses, until forced, to mix versions in one space.
+    """
+
+    __tablename__ = "extractions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
+    space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), nullable=False)
+    extractor: Mapped[str] = mapped_column(String, nullable=False)
+    version: Mapped[str] = mapped_column(String, nullable=False)
+    items: Mapped[int] = mapped_column(Integer, nullable=False)  # keyframes or cues given a vector
+    at: Mapped[str] = mapped_column(String, nullable=False)  # ISO 8601 UTC
+    __table_args__ = (UniqueConstraint("video_id", "space_id", name="uq_extractions_video_space"),)
