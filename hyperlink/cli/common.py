@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import typer
 from rich.console import Console
 
-__all__ = ["app", "console", "err_console", "state", "open_store", "ingest_app"]
+__all__ = ["app", "console", "err_console", "state", "open_store", "ingest_app", "say", "progress_bar"]
 
 app = typer.Typer(
     name="hyperlink",
@@ -71,5 +72,16 @@ def say(message: str) -> None:
         err_console.print(message, highlight=False, soft_wrap=True)
 
 
-def out(path: str | Path) -> Path:
-    return Path(path)
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar as a ``(done, total)`` callback for the block; None with --quiet."""
+    if state.quiet:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task(description, total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)

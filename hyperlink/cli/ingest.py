@@ -6,30 +6,19 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from .common import app, console, ingest_app, open_store, say, state
+from .common import app, console, ingest_app, open_store, progress_bar, say, state
 
 Existing = typer.Argument(..., help="Input file.")
 
 
 def _report(reports) -> None:
     for r in reports if isinstance(reports, list) else [reports]:
-        say(f"[green]{r.kind}[/]: {r.path}: {r.added} added, {r.skipped} already in the store")
+        say(f"[green]{r.kind}[/]: {escape(r.path)}: {r.added} added, {r.skipped} already in the store")
         for w in r.warnings:
-            say(f"[yellow]warning:[/] {w}")
-
-
-def _progress(description: str):
-    """A rich progress bar as a (done, total) callback, or None with --quiet."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    if state.quiet:
-        return None, None
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=console, transient=True)
-    task = bar.add_task(description, total=None)
-    return bar, (lambda done, total: bar.update(task, completed=done, total=total))
+            say(f"[yellow]warning:[/] {escape(w)}")
 
 
 @ingest_app.command("collection")
@@ -180,13 +169,8 @@ def segment_cmd(
         spec = WindowSpec(length, stride, snap)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    store = open_store()
-    bar, progress = _progress("cutting segments")
-    if bar:
-        with bar:
-            report = cut_segments(store, spec, progress)
-    else:
-        report = cut_segments(store, spec)
+    with progress_bar("cutting segments") as progress:
+        report = cut_segments(open_store(), spec, progress)
     say(f"[green]segment[/]: {report.segments} windows in {report.videos} videos ({report.added} new)")
     for name, n in (report.with_vectors or {}).items():
         say(f"  {name}: {n} segments have vectors ({report.segments - n} missing that modality)")

@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import ingest_app, open_store, say
-from .ingest import _progress
+from .common import ingest_app, open_store, progress_bar, say
 
 
 @ingest_app.command("media")
@@ -50,13 +49,8 @@ def ingest_media_cmd(
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    store = open_store()
-    bar, progress = _progress("ingesting videos")
-    if bar:
-        with bar:
-            report = ingest_media(store, folder, spec, progress)
-    else:
-        report = ingest_media(store, folder, spec)
+    with progress_bar("ingesting videos") as progress:
+        report = ingest_media(open_store(), folder, spec, progress)
     for v in report.videos:
         if v.status == "failed":
             say(f"[red]failed[/]: {escape(v.error or '')}")
