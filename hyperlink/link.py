@@ -122,12 +122,10 @@ class Linker:
         return vectors, widened
 
     def segment_vector(self, segment_id: int) -> np.ndarray | None:
-        m = self.store.segment_matrix(self.record.text_space, self.record.visual_space)
-        where = np.flatnonzero(m.segment_ids == segment_id)
-        if not len(where):
+        m = self.store.segment_matrix(self.record.text_space, self.record.visual_space, ids=[segment_id])
+        if not len(m.segment_ids):
             raise StoreError(f"no segment {segment_id} in the store")
-        i = where[:1]
-        emb = self.model.embed(m.text[i], m.visual[i], m.has_text[i], m.has_visual[i], readout=self.readout)
+        emb = self.model.embed(m.text, m.visual, m.has_text, m.has_visual, readout=self.readout)
         return emb.vectors[0] if len(emb.kept_index) else None
 
     def query(self, span: Span, options: LinkOptions, vector: np.ndarray | None = None) -> list[Hit]:
@@ -167,7 +165,7 @@ def parse_query(text: str, store: Store, mss: bool = False) -> tuple[Span, int |
         return anchors[text].span, None, text
     if text.isdigit():
         sid = int(text)
-        seg = next((s for s in store.segments() if s.id == sid), None)
+        seg = next(iter(store.segments(ids=[sid])), None)
         if seg is None:
             raise InputError(f"no segment {sid} in the store (and no anchor of that name)")
         return seg.span, sid, f"segment {sid}"

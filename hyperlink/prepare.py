@@ -67,10 +67,10 @@ def cut_segments(store: Store, spec: WindowSpec, progress: Progress | None = Non
     spaces = store.feature_spaces()
     cues = {s.name: _group(*store.cue_vectors(s.name)) for s in spaces if s.modality == "text"}
     keys = {s.name: _group(*store.keyframes(s.name)) for s in spaces if s.modality == "visual"}
-    _, all_cues = store.cues()
     bounds: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for c in all_cues:
-        bounds[c.video].append((c.start, c.end))
+    if spec.snap:  # cue boundaries are only needed to snap to them
+        for c in store.cues()[1]:
+            bounds[c.video].append((c.start, c.end))
 
     segments: list[Segment] = []
     videos = [v for v in store.videos() if not v.blacklisted]

@@ -98,10 +98,7 @@ def query_cmd(
             {"rank": r, "video": h.video, "start": h.start, "end": h.end, "score": h.score, "segment": h.segment_id}
             for r, h in enumerate(hits, 1)]}))
         return
-    _, cues = store.cues()
-    by_video: dict[str, list] = {}
-    for c in cues:
-        by_video.setdefault(c.video, []).append(c)
+    by_video = {video: store.cues(video)[1] for video in {h.video for h in hits}}
     snippets = {r: " ".join(c.text for c in by_video.get(h.video, []) if c.start < h.end and c.end > h.start)
                 for r, h in enumerate(hits, 1)}
     console.print(_hits_table(label, hits, snippets))

@@ -151,11 +151,7 @@ class Store:
         return [FeatureSpace(r.id, r.name, r.modality, r.dim, r.extractor) for r in rows]
 
     def feature_space(self, name: str) -> FeatureSpace:
-        spaces = {s.name: s for s in self.feature_spaces()}
-        if name not in spaces:
-            have = ", ".join(spaces) or "none yet"
-            raise StoreError(f"no feature space {name!r} in the store (have: {have})")
-        return spaces[name]
+        return _named(self.feature_spaces(), name, "feature space", "none yet")
 
     def videos(self) -> list[Video]:
         rows = self._rows(select(VideoRow.external_id, VideoRow.duration, VideoRow.media_path, VideoRow.blacklisted)
@@ -225,7 +221,8 @@ class Store:
         return (np.array([r[0] for r in rows], np.float64), np.array([r[1] for r in rows], np.float64),
                 from_blobs([r[2] for r in rows], fs.dim))
 
-    def segments(self, origin: str | None = None) -> list[Segment]:
+    def segments(self, origin: str | None = None, ids: list[int] | None = None) -> list[Segment]:
+        """Stored segments in id order; only ``origin`` or only ``ids`` when given."""
         stmt = (
             select(SegmentRow.id, VideoRow.external_id, SegmentRow.start, SegmentRow.end, SegmentRow.origin)
             .join(VideoRow, SegmentRow.video_id == VideoRow.id)
@@ -233,14 +230,17 @@ class Store:
         )
         if origin is not None:
             stmt = stmt.where(SegmentRow.origin == origin)
+        if ids is not None:
+            stmt = stmt.where(SegmentRow.id.in_([int(i) for i in ids]))
         return [Segment(v, s, e, id=i, origin=o) for i, v, s, e, o in self._rows(stmt)]
 
-    def _space_vectors(self, space: FeatureSpace, index: dict[int, int], n: int):
+    def _space_vectors(self, space: FeatureSpace, index: dict[int, int], n: int, only: bool):
         out = np.zeros((n, space.dim), dtype=np.float32)
         has = np.zeros(n, dtype=bool)
-        rows = self._rows(
-            select(SegmentVectorRow.segment_id, SegmentVectorRow.vector).where(SegmentVectorRow.space_id == space.id)
-        )
+        stmt = select(SegmentVectorRow.segment_id, SegmentVectorRow.vector).where(SegmentVectorRow.space_id == space.id)
+        if only:
+            stmt = stmt.where(SegmentVectorRow.segment_id.in_(list(index)))
+        rows = self._rows(stmt)
         rows = [(index[s], v) for s, v in rows if s in index]
         if rows:
             pos = np.array([p for p, _ in rows], dtype=np.int64)
@@ -248,9 +248,12 @@ class Store:
             has[pos] = True
         return out, has
 
-    def segment_matrix(self, text_space: str | None, visual_space: str | None, origin: str | None = None) -> SegmentMatrix:
-        """Every segment's text and visual features (zeros + ``has_*=False`` where missing)."""
-        ids = np.array([s.id for s in self.segments(origin)], dtype=np.int64)
+    def segment_matrix(self, text_space: str | None, visual_space: str | None, origin: str | None = None,
+                       ids: list[int] | None = None) -> SegmentMatrix:
+        """Segments' text and visual features (zeros + ``has_*=False`` where missing): every segment,
+        or those of ``origin``, or just ``ids``."""
+        only = ids is not None and len(ids) < 1000  # a few chosen segments: read just their vectors
+        ids = np.array([s.id for s in self.segments(origin, ids)], dtype=np.int64)
         index = {int(s): i for i, s in enumerate(ids)}
         n = len(ids)
         parts = []
@@ -261,7 +264,7 @@ class Store:
             space = self.feature_space(name)
             if space.modality != modality:
                 raise StoreError(f"feature space {name!r} holds {space.modality} features, not {modality}")
-            parts.append(self._space_vectors(space, index, n))
+            parts.append(self._space_vectors(space, index, n, only))
         (text, has_text), (visual, has_visual) = parts
         return SegmentMatrix(ids, text, visual, has_text, has_visual)
 
@@ -308,11 +311,15 @@ class Store:
         ]
 
     def model(self, name: str) -> ModelRecord:
-        models = {m.name: m for m in self.models()}
-        if name not in models:
-            have = ", ".join(models) or "none yet; run `hyperlink train`"
-            raise StoreError(f"no model {name!r} in the store (have: {have})")
-        return models[name]
+        return _named(self.models(), name, "model", "none yet; run `hyperlink train`")
 
     def ingests(self) -> list[tuple[str, str, int, str]]:
         return [tuple(r) for r in self._rows(select(IngestRow.kind, IngestRow.path, IngestRow.added, IngestRow.at).order_by(IngestRow.id))]
+
+
+def _named(items, name: str, what: str, none_hint: str):
+    """The item called ``name``, or a StoreError listing the names there are."""
+    found = {item.name: item for item in items}
+    if name not in found:
+        raise StoreError(f"no {what} {name!r} in the store (have: {', '.join(found) or none_hint})")
+    return found[name]

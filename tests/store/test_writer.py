@@ -143,3 +143,13 @@ def test_blacklist_marks_known_and_warns_unknown(videos):
         r = tx.set_blacklist(parsed("bl.txt", "a", "zzz"))
     assert r.added == 1 and "1 blacklisted id(s) are not in the collection" in r.warnings[0]
     assert [v.blacklisted for v in videos.videos()] == [True, False]
+
+
+def test_segment_matrix_of_chosen_ids(videos):
+    segs = [Segment("a", 0, 60), Segment("a", 30, 90), Segment("b", 0, 60)]
+    with videos.transaction() as tx:
+        ids, _ = tx.add_segments(segs)
+        tx.set_segment_vectors(tx.ensure_space("w2v", "text", 2), ids, np.arange(6, dtype=np.float32).reshape(3, 2))
+    m = videos.segment_matrix("w2v", None, ids=[int(ids[2])])
+    assert m.segment_ids.tolist() == [ids[2]] and m.text.tolist() == [[4.0, 5.0]] and m.has_text.tolist() == [True]
+    assert [s.video for s in videos.segments(ids=[int(ids[0])])] == ["a"]
