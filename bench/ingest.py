@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hyperlink.parsed import Parsed
-from hyperlink.segments import Segment, Video
+from hyperlink.types import Segment, Video
 from hyperlink.store import Store
 
 VISUAL, TEXT = 1000, 300

@@ -35,9 +35,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hyperlink.media import KeyframeSpec, MediaSpec, ingest_media, iter_keyframes, probe  # noqa: E402
-from hyperlink.media.cnn import EfficientNetLite0  # noqa: E402
-from hyperlink.segmentation import WindowSpec  # noqa: E402
+from hyperlink.ingest.decode import KeyframeSpec, iter_keyframes, probe
+from hyperlink.ingest.media import MediaSpec, ingest_media  # noqa: E402
+from hyperlink.features.cnn import EfficientNetLite0  # noqa: E402
+from hyperlink.segment import WindowSpec  # noqa: E402
 from hyperlink.store import Store  # noqa: E402
 
 SPEC = KeyframeSpec(every=1.0, shots=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hyperlink.segmentation import WindowSpec, cut_windows
+from hyperlink.segment import WindowSpec, cut_windows
 from hyperlink.timecode import format_mss
 
 HYPERLINK = [sys.executable, "-m", "hyperlink"]

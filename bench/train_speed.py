@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from hyperlink.models.bidnn import BiDNN, bidnn_loss  # noqa: E402
 from hyperlink.models.config import TrainConfig  # noqa: E402
-from hyperlink.models.train import make_optimiser, train_step  # noqa: E402
+from hyperlink.models.loop import make_optimiser, train_step  # noqa: E402
 
 M1, M2, H, R = 100, 4096, 2048, 2048  # the original README's configuration: 21,395,556 parameters
 

@@ -32,7 +32,7 @@ def test_demo_command_ingests_end_to_end(cli, tmp_path):
 
 def test_demo_text_visuals_and_judgments_agree(tmp_path, cli):
     """Relevant targets are closer to their anchor than non-relevant ones, in both modalities."""
-    from hyperlink.prepare import span_features
+    from hyperlink.segment import span_features
 
     assert cli("demo", "--out", tmp_path / "d", "--videos", "12")[0] == 0
     store = Store.open(cli.db)

@@ -3,7 +3,7 @@ import pytest
 
 from hyperlink.errors import InputError
 from hyperlink.link import LinkOptions, filter_targets
-from hyperlink.segments import Segment, Span
+from hyperlink.types import Segment, Span
 
 SEGMENTS = {
     1: Segment("v1", 100, 160, id=1),  # overlaps the anchor v1 [150, 200]

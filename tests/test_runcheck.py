@@ -22,7 +22,7 @@ BLACKLIST = {"bad"}
 
 @pytest.fixture
 def anchors():
-    from hyperlink.segments import Anchor
+    from hyperlink.types import Anchor
 
     return {"a1": Anchor("a1", "v", 100, 130), "a2": Anchor("a2", "w", 50, 70), "a3": Anchor("a3", "v", 10, 20)}
 

@@ -46,7 +46,7 @@ def bidnn_libsvm(
 
     Example: hyperlink bidnn-libsvm dataset.txt out_%e.txt 100 4096 2048 2048 -e 1000 -w 100 -s model_%e.safetensors -x "./evaluate.py out_%e.txt"
     """
-    from ..models.standalone import StandaloneOptions, run_standalone
+    from ..standalone import StandaloneOptions, run_standalone
 
     options = StandaloneOptions(
         activation=activation, epochs=epochs, dropout=dropout, batch_size=batch_size, lr=learning_rate,

@@ -30,7 +30,7 @@ def ingest_collection(
 
     Example: hyperlink ingest collection cAXES.txt --blacklist cAXES.blacklist.txt
     """
-    from ..loading import load_collection
+    from ..ingest.load import load_collection
 
     _report(load_collection(open_store(), path, blacklist))
 
@@ -41,7 +41,7 @@ def ingest_blacklist(path: Path = Existing) -> None:
 
     Example: hyperlink ingest blacklist bliptv2.blacklist.txt
     """
-    from ..loading import load_blacklist
+    from ..ingest.load import load_blacklist
 
     _report(load_blacklist(open_store(), path))
 
@@ -55,7 +55,7 @@ def ingest_transcripts(
 
     Example: hyperlink ingest transcripts subtitles/   (then: hyperlink encode-text)
     """
-    from ..loading import load_transcripts
+    from ..ingest.load import load_transcripts
 
     _report(load_transcripts(open_store(), list(paths), video))
 
@@ -71,7 +71,7 @@ def ingest_keyframes(
 
     Example: hyperlink ingest keyframes fc7.npy --index fc7.csv --space cnn-fc7
     """
-    from ..loading import load_keyframes
+    from ..ingest.load import load_keyframes
 
     _report(load_keyframes(open_store(), path, space, index, extractor))
 
@@ -88,7 +88,7 @@ def ingest_segment_vectors(
 
     Example: hyperlink ingest segment-vectors w2v.npy --segments segs.csv --space w2v --modality text
     """
-    from ..loading import load_segment_vectors
+    from ..ingest.load import load_segment_vectors
 
     _report(load_segment_vectors(open_store(), path, segments, space, modality, extractor))
 
@@ -107,7 +107,7 @@ def ingest_libsvm(
 
     Example: hyperlink ingest libsvm data.svm --segments segs.csv --a-space w2v --a-dim 100 --b-space cnn --b-dim 4096
     """
-    from ..loading import load_libsvm
+    from ..ingest.load import load_libsvm
 
     _report(load_libsvm(open_store(), path, segments, a_space, a_dim, b_space, b_dim, a_modality))
 
@@ -118,7 +118,7 @@ def ingest_anchors(path: Path = Existing) -> None:
 
     Example: hyperlink ingest anchors tv16hlk_test_anchors.xml
     """
-    from ..loading import load_anchors
+    from ..ingest.load import load_anchors
 
     _report(load_anchors(open_store(), path))
 
@@ -129,7 +129,7 @@ def ingest_qrels(path: Path = Existing) -> None:
 
     Example: hyperlink ingest qrels me14sh_linking_testSet.qrel
     """
-    from ..loading import load_qrels
+    from ..ingest.load import load_qrels
 
     _report(load_qrels(open_store(), path))
 
@@ -145,7 +145,7 @@ def encode_text_cmd(
 
     Example: hyperlink encode-text --space tfidf --dim 100
     """
-    from ..prepare import encode_text
+    from ..ingest.encode import encode_text
 
     n = encode_text(open_store(), space, encoder, dim, seed)
     say(f"[green]encode-text[/]: {n} cues encoded into space {space!r} ({encoder}, {dim}-d)")
@@ -162,8 +162,8 @@ def segment_cmd(
     Example: hyperlink segment --length 60 --stride 30 --snap
     """
     from ..errors import InputError
-    from ..prepare import cut_segments
-    from ..segmentation import WindowSpec
+    from ..segment import cut_segments
+    from ..segment import WindowSpec
 
     try:
         spec = WindowSpec(length, stride, snap)
@@ -222,9 +222,10 @@ def demo_cmd(
     Example: hyperlink --db data/demo/hyperlink.db demo --out data/demo
     """
     from ..demo import DemoSpec, generate_demo
-    from ..loading import load_anchors, load_collection, load_keyframes, load_qrels, load_transcripts
-    from ..prepare import cut_segments, encode_text
-    from ..segmentation import WindowSpec
+    from ..ingest.load import load_anchors, load_collection, load_keyframes, load_qrels, load_transcripts
+    from ..ingest.encode import encode_text
+    from ..segment import cut_segments
+    from ..segment import WindowSpec
 
     files = generate_demo(out, DemoSpec(videos=videos, seed=seed))
     say(f"[green]demo[/]: synthetic collection of {videos} videos written to {out}/")

@@ -15,7 +15,7 @@ DEVICE_HELP = "auto (GPU when faiss reports one), cpu or gpu."
 
 
 def _index_dir(index: Optional[Path], model: str) -> Path:
-    from ..indexing import default_index_dir
+    from ..index import default_index_dir
 
     return index or default_index_dir(state.db, model)
 
@@ -34,7 +34,7 @@ def index_cmd(
 
     Example: hyperlink index --model bidnn --readout expansion
     """
-    from ..indexing import build_index, update_index
+    from ..index import build_index, update_index
 
     store, out_dir = open_store(), _index_dir(out, model)
     if update:

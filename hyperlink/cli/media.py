@@ -1,4 +1,4 @@
-"""`hyperlink ingest media`: a thin wrapper over ``hyperlink.media.ingest_media``."""
+"""`hyperlink ingest media`: a thin wrapper over ``hyperlink.ingest.media.ingest_media``."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ def ingest_media_cmd(
     from rich.markup import escape
 
     from ..errors import InputError
-    from ..media import KeyframeSpec, MediaSpec, ingest_media
-    from ..segmentation import WindowSpec
+    from ..ingest.decode import KeyframeSpec
+    from ..ingest.media import MediaSpec, ingest_media
+    from ..segment import WindowSpec
 
     try:
         spec = MediaSpec(

@@ -65,7 +65,7 @@ def train_cmd(
 
     Example: hyperlink train --model bidnn --text tfidf --visual cnn --hidden 512 --rep 256 --epochs 50
     """
-    from ..embed import default_model_dir, train_from_store
+    from ..train import default_model_dir, train_from_store
 
     settings = _settings(
         sets, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, optimiser=optimiser, dropout=dropout,

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..segments import Judgment
+from ..types import Judgment
 
 __all__ = ["AnchorQrels", "Ranking", "build_qrels", "merge_spans", "label_segments", "label_bins", "label_tolerance"]
 

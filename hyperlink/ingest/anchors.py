@@ -20,7 +20,7 @@ from xml.parsers import expat
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..segments import Anchor
+from ..types import Anchor
 from ._common import (
     check_span,
     check_unique,

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..segments import Video
+from ..types import Video
 from ._common import (
     check_unique,
     check_width,

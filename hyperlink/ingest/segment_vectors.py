@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..segments import Segment
+from ..types import Segment
 from ._common import check_span, check_utf8, csv_rows, header_index, read_bytes, read_text, time_of
 from ._matrix import CHUNK_ROWS, load_npy, nonblank_lines, read_csv_matrix
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..segments import Cue
+from ..types import Cue
 from ..timecode import TimeFormatError, parse_clock
 from ._common import check_span, dispatch, jsonl_records, read_text, require, time_of
 

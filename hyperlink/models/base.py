@@ -21,7 +21,7 @@ from .config import TrainConfig
 from .scaling import Scaler
 
 if TYPE_CHECKING:
-    from .train import EpochStats, TrainResult
+    from .loop import EpochStats, TrainResult
 
 __all__ = ["Model", "Embedding", "Readout", "Norm", "READOUTS", "NORMS", "check_inputs", "fingerprint"]
 
@@ -123,21 +123,6 @@ class Model(ABC):
         self._require_fitted()
         a, b, has_a, has_b = check_inputs(a, b, has_a, has_b, self.dims)
         return self._expand(*self._scale(a, b, has_a, has_b), has_a, has_b)
-
-    def save(self, path) -> str:
-        """Write a safetensors checkpoint; returns the file's sha256."""
-        from .checkpoint import save_model
-
-        return save_model(self, path)
-
-    @classmethod
-    def load(cls, path, *, expected_sha256: str | None = None) -> Model:
-        from .checkpoint import load_model
-
-        model = load_model(path, expected_sha256=expected_sha256)
-        if not isinstance(model, cls):
-            raise MismatchError(f"{path}: holds a {model.kind!r} model, not {cls.kind!r}")
-        return model
 
     def tensors(self) -> dict[str, torch.Tensor]:
         """:meth:`state_tensors` plus the input scaling's statistics."""

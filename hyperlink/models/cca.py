@@ -16,7 +16,7 @@ import torch
 from ..errors import InputError
 from .base import Model, duplicate_missing
 from .registry import register
-from .train import TrainResult
+from .loop import TrainResult
 
 __all__ = ["CCAConfig", "CCAModel", "fit_cca"]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .base import Model
 from .registry import register
-from .train import TrainResult
+from .loop import TrainResult
 
 __all__ = ["SingleConfig", "ConcatConfig", "TextModel", "VisualModel", "ConcatModel"]
 

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .base import Model
-from .train import EpochStats, TrainResult, fit_network, resolve_device, seeded
+from .loop import EpochStats, TrainResult, fit_network, resolve_device, seeded
 
 __all__ = ["NeuralModel", "ACTIVATIONS", "activation"]
 

@@ -7,9 +7,10 @@ from typing import Any, TypeVar
 
 from ..errors import InputError
 from .base import Model
+from .loop import EpochStats, TrainResult
 from .config import config_from_dict, config_to_dict, override
 
-__all__ = ["register", "model_class", "available_models", "create_model", "make_config", "model_settings"]
+__all__ = ["register", "model_class", "available_models", "create_model", "make_config", "model_settings", "train_model"]
 
 _MODELS: dict[str, type[Model]] = {}
 M = TypeVar("M", bound=type[Model])
@@ -69,3 +70,12 @@ def model_settings(kind: str) -> dict[str, Any]:
 def create_model(kind: str, config: Any = None) -> Model:
     """An untrained model ``kind`` with ``config`` (see :func:`make_config`)."""
     return model_class(kind)(make_config(kind, config))
+
+
+def train_model(kind: str, a, b, has_a, has_b, config: Any = None, *,
+                progress: Callable[[EpochStats], None] | None = None) -> tuple[Model, TrainResult]:
+    """Build model ``kind`` from the registry with ``config`` (its config, a flat dict of overrides,
+    or None for defaults) and fit it; the entry point of ``hyperlink train``."""
+    model = create_model(kind, config)
+    result = model.fit(a, b, has_a, has_b, progress=progress)
+    return model, result

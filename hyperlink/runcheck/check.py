@@ -17,7 +17,7 @@ length may still be inside the video (the official tv16 valid run has 19 such st
 clips ends to the listed length. The blacklist is not part of the official check; pass one to be
 told about blacklisted videos too (the fixer drops them).
 
->>> from hyperlink.segments import Anchor
+>>> from hyperlink.types import Anchor
 >>> from hyperlink.evaluate.trec import RunLine
 >>> run = [(1, RunLine("a1", "v", 0, 8, 1, 0.9, "r")), (2, RunLine("a1", "v", 30, 40, 3, 0.5, "r"))]
 >>> [(v.line, v.rule) for v in check_run(run, {"v": 300.0}, set(), {"a1": Anchor("a1", "v", 40, 60)})]
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Protocol
 
 from ..parsed import Parsed
-from ..segments import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, overlaps, shares_seconds
+from ..types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, overlaps, shares_seconds
 from ..timecode import format_mss
 
 __all__ = [

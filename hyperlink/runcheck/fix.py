@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Mapping
 
 from ..evaluate.trec import RunLine
 from ..parsed import Parsed
-from ..segments import Anchor
+from ..types import Anchor
 from ..timecode import format_mss
 from .check import LENGTH_SLACK, MAX_LENGTH, MAX_TARGETS, MIN_LENGTH, Target, numbered, span_text
 

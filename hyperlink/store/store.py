@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
 from ..errors import StoreError
-from ..segments import Anchor, Cue, Judgment, Segment, Video
+from ..types import Anchor, Cue, Judgment, Segment, Video
 from .migrate import upgrade_to_head
 from .records import FeatureSpace, ModelRecord, SegmentMatrix
 from .schema import (

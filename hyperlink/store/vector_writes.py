@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 
 from ..errors import InputError, StoreError
-from ..segments import Segment
+from ..types import Segment
 from .records import DURATION_SLACK, MODALITIES, FeatureSpace, IngestReport
 from .schema import CueVectorRow, FeatureSpaceRow, KeyframeVectorRow, SegmentRow, SegmentVectorRow
 from .vectors import check_matrix, to_blobs

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InputError, StoreError
 from ..parsed import Parsed
-from ..segments import Anchor, Cue, Judgment, Video
+from ..types import Anchor, Cue, Judgment, Video
 from .records import DURATION_SLACK, IngestReport, ModelRecord
 from .schema import AnchorRow, CueRow, IngestRow, JudgmentRow, ModelRow, VideoRow
 from .vector_writes import VectorWrites

@@ -4,7 +4,7 @@ from hyperlink.evaluate.plots import plot_runs
 from hyperlink.evaluate.relevance import build_qrels
 from hyperlink.evaluate.report import evaluate_run
 from hyperlink.evaluate.trec import RunLine
-from hyperlink.segments import Judgment
+from hyperlink.types import Judgment
 
 
 def test_plot_writes_a_png(tmp_path):

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hyperlink.evaluate.relevance import Ranking, build_qrels, label_bins, label_segments, label_tolerance, merge_spans
-from hyperlink.segments import Judgment
+from hyperlink.types import Judgment
 
 
 def qrels(*judgments):

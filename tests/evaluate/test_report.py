@@ -10,7 +10,7 @@ from hyperlink.errors import InputError
 from hyperlink.evaluate.relevance import build_qrels
 from hyperlink.evaluate.report import FORMATS, EvalOptions, Report, evaluate_run
 from hyperlink.evaluate.trec import RunLine
-from hyperlink.segments import Judgment
+from hyperlink.types import Judgment
 
 QRELS = build_qrels([
     Judgment("a1", "v", 100, 200, 1),

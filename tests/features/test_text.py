@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from hyperlink.errors import InputError
 from hyperlink.features import make_text_encoder
 
 
@@ -15,7 +16,7 @@ def test_tfidf_svd_is_deterministic_normalised_and_topical():
 
 
 def test_unknown_encoder_lists_the_registry():
-    with pytest.raises(KeyError, match="unknown text encoder .bert.; choose one of .*tfidf-svd"):
+    with pytest.raises(InputError, match="unknown text encoder .bert.; choose one of .*tfidf-svd"):
         make_text_encoder("bert")
 
 

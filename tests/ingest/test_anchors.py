@@ -4,7 +4,7 @@ import pytest
 
 from hyperlink.errors import InputError
 from hyperlink.ingest import read_anchors
-from hyperlink.segments import Anchor
+from hyperlink.types import Anchor
 
 ME14 = """<?xml version="1.0" ?>
 <anchors>

@@ -4,7 +4,7 @@ import pytest
 
 from hyperlink.errors import InputError
 from hyperlink.ingest import read_blacklist, read_collection
-from hyperlink.segments import Video
+from hyperlink.types import Video
 
 
 def test_official_list(write):

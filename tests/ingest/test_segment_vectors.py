@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 from hyperlink.errors import InputError
 from hyperlink.ingest import read_libsvm, read_segment_vectors, write_libsvm
 from hyperlink.ingest._matrix import CHUNK_ROWS
-from hyperlink.segments import Segment
+from hyperlink.types import Segment
 
 
 def test_read_libsvm(write):

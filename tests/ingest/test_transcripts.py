@@ -4,7 +4,7 @@ import pytest
 
 from hyperlink.errors import InputError
 from hyperlink.ingest import read_transcripts
-from hyperlink.segments import Cue
+from hyperlink.types import Cue
 
 VTT = """WEBVTT - a test
 Kind: captions

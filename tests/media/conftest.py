@@ -52,7 +52,7 @@ def write_video(path: Path, frames: list[np.ndarray], fps: int = 5, codec: str =
 
 def sample_frames(path: Path, every: float, size: tuple[int, int] = (160, 96)) -> list[np.ndarray]:
     """Frames of a sample video every ``every`` seconds, resized to ``size`` (w, h)."""
-    from hyperlink.media import KeyframeSpec, iter_keyframes
+    from hyperlink.ingest.decode import KeyframeSpec, iter_keyframes
     from PIL import Image
 
     keys = iter_keyframes(path, KeyframeSpec(every=every, shots=False))

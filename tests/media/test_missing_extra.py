@@ -9,7 +9,7 @@ import importlib
 
 import pytest
 
-from hyperlink.media import _deps
+from hyperlink import deps as _deps
 
 
 @pytest.fixture

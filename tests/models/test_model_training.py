@@ -6,7 +6,7 @@ import torch
 
 from hyperlink.errors import InputError
 from hyperlink.models import EpochStats, TrainConfig, create_model, plot_history, train_model
-from hyperlink.models.train import make_optimiser
+from hyperlink.models.loop import make_optimiser
 
 from .conftest import make_pairs
 

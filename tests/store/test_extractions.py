@@ -5,7 +5,7 @@ import pytest
 
 from hyperlink.errors import InputError
 from hyperlink.parsed import Parsed
-from hyperlink.segments import Video
+from hyperlink.types import Video
 from hyperlink.store.extractions import extractions, forget_keyframes, record_extraction
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from hyperlink.errors import InputError, StoreError
 from hyperlink.parsed import Parsed
-from hyperlink.segments import Anchor, Cue, Judgment, Segment, Video
+from hyperlink.types import Anchor, Cue, Judgment, Segment, Video
 
 
 def parsed(path, *items):

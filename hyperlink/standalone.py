@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError, MismatchError
-from .bidnn import BiDNNConfig, BiDNNModel
-from .config import TrainConfig
-from .train import EpochStats
+from .errors import InputError, MismatchError
+from .models.bidnn import BiDNNConfig, BiDNNModel
+from .models.config import TrainConfig
+from .models.checkpoint import load_model, save_model
+from .models.loop import EpochStats
 
 __all__ = ["StandaloneOptions", "StandaloneReport", "run_standalone"]
 
@@ -70,7 +71,9 @@ def _model(m1: int, m2: int, hidden: int, rep: int, o: StandaloneOptions) -> BiD
             raise InputError("-e 0 only predicts, so it needs a trained model: give one with -l/--load-model")
         return BiDNNModel(BiDNNConfig(hidden=hidden, rep=rep, activation=o.activation or "tanh", dropout=o.dropout,
                                       tied=not o.untied, train=train))
-    model = BiDNNModel.load(o.load_model)
+    model = load_model(o.load_model)
+    if not isinstance(model, BiDNNModel):
+        raise MismatchError(f"{o.load_model}: holds a {model.kind!r} model, not a BiDNN")
     c = model.config
     wanted = {"(m1, m2)": ((m1, m2), model.dims), "hdnsize": (hidden, c.hidden), "repsize": (rep, c.rep),
               "activation": (o.activation or c.activation, c.activation), "tied": (c.tied and not o.untied, c.tied)}
@@ -85,7 +88,7 @@ def run_standalone(infile: str, outfile: str, m1: int, m2: int, hidden: int, rep
                    options: StandaloneOptions = StandaloneOptions(), *,
                    say: Callable[[str], None] = print) -> StandaloneReport:
     """Train (or load) a BiDNN on a LibSVM file and write its embedding or crossmodal expansion."""
-    from ..ingest.segment_vectors import read_libsvm, write_libsvm
+    from .ingest.segment_vectors import read_libsvm, write_libsvm
 
     o = options
     table = read_libsvm(infile, m1, m2)
@@ -123,7 +126,7 @@ def run_standalone(infile: str, outfile: str, m1: int, m2: int, hidden: int, rep
             say(f"wrote {path}")
         if o.save_model is not None:
             report.models.append(_at(o.save_model, epoch))
-            model.save(report.models[-1])
+            save_model(model, report.models[-1])
         if o.exec_command is not None:
             command = _at(o.exec_command, epoch)
             done = subprocess.run(command, shell=True)  # the user's own command, as the original's -x

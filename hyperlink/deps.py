@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ..errors import MissingDependency
+from .errors import MissingDependency
 
 __all__ = ["require", "INSTALL_HINT"]
 

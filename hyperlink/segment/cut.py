@@ -1,6 +1,6 @@
-"""Store-level preparation steps: encode transcript cues, cut candidate segments, give any span features.
+"""Store glue of segmentation: cut candidate segments, give any span its features.
 
-These glue the store to the pure functions of ``segmentation`` and ``features``.
+These join the store to the pure functions of ``windows`` and ``aggregate``.
 """
 
 from __future__ import annotations
@@ -11,30 +11,15 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import StoreError
-from .features import make_text_encoder
-from .segmentation import WindowSpec, cut_windows, snap_to_cues, text_features, visual_features
-from .segments import Segment, Span
-from .store import Store
+from ..errors import StoreError
+from .aggregate import text_features, visual_features
+from .windows import WindowSpec, cut_windows, snap_to_cues
+from ..types import Segment, Span
+from ..store import Store
 
-__all__ = ["encode_text", "cut_segments", "span_features", "CutReport"]
+__all__ = ["cut_segments", "span_features", "CutReport"]
 
 Progress = Callable[[int, int], None]  # (done, total)
-
-
-def encode_text(store: Store, space: str = "tfidf", encoder: str = "tfidf-svd", dim: int = 100, seed: int = 0) -> int:
-    """Fit ``encoder`` on every transcript cue of the store and store each cue's vector in ``space``."""
-    cue_ids, cues = store.cues()
-    if not cues:
-        raise StoreError("the store has no transcript cues; run `hyperlink ingest transcripts` first")
-    enc = make_text_encoder(encoder, dim=dim, seed=seed)
-    try:
-        vectors = enc.fit_transform([c.text for c in cues])
-    except ValueError as exc:
-        raise StoreError(str(exc)) from None
-    with store.transaction() as tx:
-        fs = tx.ensure_space(space, "text", dim, enc.describe())
-        return tx.set_cue_vectors(fs, cue_ids, vectors)
 
 
 def _group(videos: list[str], *arrays: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
@@ -61,7 +46,7 @@ class CutReport:
 def cut_segments(store: Store, spec: WindowSpec, progress: Progress | None = None) -> CutReport:
     """Cut windows in every non-blacklisted video and give each the features of every feature space.
 
-    Text spaces aggregate cue vectors, visual spaces keyframe vectors (see ``segmentation``).
+    Text spaces aggregate cue vectors, visual spaces keyframe vectors (see ``aggregate``).
     Re-running replaces the window segments' vectors, so it also picks up new feature spaces.
     """
     spaces = store.feature_spaces()

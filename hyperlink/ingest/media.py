@@ -20,15 +20,16 @@ import numpy as np
 
 from ..checksum import file_sha256
 from ..errors import HyperlinkError, InputError, MismatchError, MissingDependency, StoreError
-from ..ingest import read_transcripts
+from . import read_transcripts
 from ..parsed import Parsed
-from ..prepare import CutReport, cut_segments, encode_text
-from ..segmentation import WindowSpec
-from ..segments import Video
+from ..segment import CutReport, cut_segments
+from .encode import encode_text
+from ..segment import WindowSpec
+from ..types import Video
 from ..store import DURATION_SLACK, IngestReport, Store
 from ..store.extractions import extractions, forget_keyframes, record_extraction
 from .decode import VIDEO_EXTENSIONS, KeyframeSpec, iter_keyframes
-from .extractors import VisualExtractor, text_extractor, visual_extractor
+from ..features.registry import VisualExtractor, text_extractor, visual_extractor
 
 __all__ = ["MediaSpec", "VideoOutcome", "MediaReport", "find_videos", "ingest_media"]
 
@@ -188,12 +189,9 @@ def ingest_media(store: Store, folder: str | Path, spec: MediaSpec = MediaSpec()
                  progress: Progress | None = None) -> MediaReport:
     """Ingest every video of ``folder`` (see the module docstring); failures are reported, not raised."""
     paths = find_videos(folder)
-    try:
-        vx = visual_extractor(spec.visual)
-        if spec.text is not None:
-            text_extractor(spec.text)
-    except KeyError as exc:
-        raise InputError(exc.args[0]) from None
+    vx = visual_extractor(spec.visual)
+    if spec.text is not None:
+        text_extractor(spec.text)
     done = set() if spec.force else _check_versions(store, vx)
     known = {v.id: v.duration for v in store.videos()}
     model: list = []

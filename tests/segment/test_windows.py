@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hyperlink.segmentation import WindowSpec, cut_windows, snap_to_cues, text_features, visual_features
+from hyperlink.segment import WindowSpec, cut_windows, snap_to_cues, text_features, visual_features
 
 
 @pytest.mark.parametrize("length,stride", [(5, 5), (121, 30), (60, 0), (60, 61)])

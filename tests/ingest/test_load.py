@@ -133,8 +133,8 @@ def test_segment_vectors_npy(cli, small):
 def test_spans_take_features_from_pre_cut_segments_when_there_are_no_cues(cli, small):
     import numpy as np
 
-    from hyperlink.prepare import span_features
-    from hyperlink.segments import Span
+    from hyperlink.segment import span_features
+    from hyperlink.types import Span
     from hyperlink.store import Store
 
     (small / "segs.csv").write_text("video,start,end\nv1,0,60\nv1,60,120\n")

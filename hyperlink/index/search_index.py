@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, MismatchError, MissingDependency
+from ..errors import InputError, MismatchError, MissingDependency
 
 __all__ = ["faiss_module", "gpu_available", "IndexManifest", "SearchIndex", "auto_factory"]
 

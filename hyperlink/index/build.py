@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .embed import default_model_dir, embed_segments, load_store_model, store_fingerprint
-from .errors import StoreError
-from .index import IndexManifest, SearchIndex, auto_factory, faiss_module
-from .store import Store
+from ..embed import embed_segments, store_fingerprint
+from ..train import default_model_dir, load_store_model
+from ..errors import StoreError
+from .search_index import IndexManifest, SearchIndex, auto_factory, faiss_module
+from ..store import Store
 
 __all__ = ["default_index_dir", "build_index", "update_index"]
 

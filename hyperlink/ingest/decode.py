@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ._deps import require
+from ..deps import require
 
 __all__ = ["VIDEO_EXTENSIONS", "KeyframeSpec", "Keyframe", "VideoInfo", "probe", "iter_keyframes", "frame_distance"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._deps import require
+from ..deps import require
 
 __all__ = ["EfficientNetLite0", "preprocess", "imagenet_classes", "top_classes"]
 

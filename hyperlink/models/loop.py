@@ -14,7 +14,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,10 +23,8 @@ from torch import nn
 from ..errors import InputError
 from .config import TrainConfig
 
-if TYPE_CHECKING:
-    from .base import Model
 
-__all__ = ["EpochStats", "TrainResult", "train_model", "plot_history", "make_optimiser", "train_step",
+__all__ = ["EpochStats", "TrainResult", "plot_history", "make_optimiser", "train_step",
            "fit_network", "resolve_device", "seeded"]
 
 log = logging.getLogger("hyperlink.models")
@@ -66,17 +64,6 @@ class TrainResult:
             "n_train": self.n_train, "n_val": self.n_val, "seconds": round(self.seconds, 3),
             "samples_per_s": float(np.mean(speeds)) if speeds else None, "device": self.device,
         }
-
-
-def train_model(kind: str, a, b, has_a, has_b, config: Any = None, *,
-                progress: Callable[[EpochStats], None] | None = None) -> tuple[Model, TrainResult]:
-    """Build model ``kind`` from the registry with ``config`` (its config, a flat dict of overrides,
-    or None for defaults) and fit it; the entry point of ``hyperlink train``."""
-    from .registry import create_model
-
-    model = create_model(kind, config)
-    result = model.fit(a, b, has_a, has_b, progress=progress)
-    return model, result
 
 
 _OPTIMISERS: dict[str, Callable[[Any, TrainConfig], torch.optim.Optimizer]] = {

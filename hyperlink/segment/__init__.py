@@ -1,0 +1,8 @@
+"""Candidate segments: windows (pure), the aggregation rule (pure), and the store glue that cuts them."""
+
+from .aggregate import text_features, visual_features
+from .cut import CutReport, cut_segments, span_features
+from .windows import MAX_TARGET, MIN_TARGET, WindowSpec, cut_windows, snap_to_cues
+
+__all__ = ["WindowSpec", "cut_windows", "snap_to_cues", "text_features", "visual_features",
+           "cut_segments", "span_features", "CutReport", "MIN_TARGET", "MAX_TARGET"]
