@@ -32,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
         # escaped: messages hold file names and install hints like '.[media]' that are not markup
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return exc.exit_code
+    except _database_errors() as exc:
+        from rich.markup import escape
+
+        # never the statement or its parameters: they can be megabytes long; the driver's reason is enough
+        reason = str(getattr(exc, "orig", None) or exc.__class__.__name__).splitlines()[0][:300]
+        err_console.print(f"[bold red]error:[/] the database refused the operation: {escape(reason)} "
+                          f"(store: {escape(str(_store_name()))})", highlight=False, soft_wrap=True)
+        return 1
     except typer.Abort:
         err_console.print("aborted")
         return 130
@@ -44,6 +52,18 @@ def main(argv: list[str] | None = None) -> int:
             return exc.exit_code
         raise
     return 0
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (SQLAlchemyError,)
+
+
+def _store_name() -> str:
+    from .common import state
+
+    return state.db
 
 
 def _entry() -> None:  # pragma: no cover

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["FeatureSpace", "SegmentMatrix", "ModelRecord", "IngestReport", "MODALITIES", "DURATION_SLACK"]
+__all__ = ["FeatureSpace", "SegmentMatrix", "SegmentTable", "ModelRecord", "IngestReport", "MODALITIES", "DURATION_SLACK"]
 
 MODALITIES = ("text", "visual")
 # Collection lists give durations in whole seconds: a span may end up to this much after them.
@@ -31,6 +31,16 @@ class SegmentMatrix:
     visual: np.ndarray  # float32 (n, m2)
     has_text: np.ndarray  # bool (n,)
     has_visual: np.ndarray  # bool (n,)
+
+
+@dataclass
+class SegmentTable:
+    """Where segments are: one row per segment, ascending id."""
+
+    ids: np.ndarray  # int64 (n,)
+    videos: list[str]  # (n,) external video ids
+    starts: np.ndarray  # float64 (n,) seconds
+    ends: np.ndarray  # float64 (n,) seconds
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The store's tables (SQLAlchemy 2 ORM). Only hyperlink.store touches SQL.
 
-Vectors are float32 little-endian BLOBs; their length is checked against the feature space's dim
-before insertion. Times are seconds (REAL).
+Vectors live in ``.npy`` block files beside the database (``vector_files``); a vector row holds
+where its vector is: ``(block_id, row)``. Times are seconds (REAL).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -34,6 +33,8 @@ __all__ = [
     "ModelRow",
     "IngestRow",
     "ExtractionRow",
+    "VectorBlockRow",
+    "StoreMetaRow",
 ]
 
 
@@ -80,11 +81,35 @@ class FeatureSpaceRow(Base):
     )
 
 
+class VectorBlockRow(Base):
+    """One ``.npy`` file of vectors (``rows`` x ``dim`` float32) in the store's vectors folder."""
+
+    __tablename__ = "vector_blocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String, nullable=False)  # 'segment' | 'keyframe' | 'cue'
+    file: Mapped[str] = mapped_column(String, unique=True, nullable=False)  # relative to the vectors folder
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    dim: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String, nullable=False)  # of the float32 data
+    __table_args__ = (CheckConstraint("kind IN ('segment', 'keyframe', 'cue')", name="ck_vector_blocks_kind"),)
+
+
+class StoreMetaRow(Base):
+    """Small facts about the store as a whole (e.g. the window spec the stored windows were cut with)."""
+
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
+
+
 class CueVectorRow(Base):
     __tablename__ = "cue_vectors"
     cue_id: Mapped[int] = mapped_column(ForeignKey("cues.id", ondelete="CASCADE"), primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), primary_key=True)
-    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    block_id: Mapped[int] = mapped_column(ForeignKey("vector_blocks.id"), nullable=False)
+    row: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (Index("ix_cue_vectors_block", "block_id"),)
 
 
 class KeyframeVectorRow(Base):
@@ -93,8 +118,12 @@ class KeyframeVectorRow(Base):
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
     space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), nullable=False)
     time: Mapped[float] = mapped_column(Float, nullable=False)
-    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    __table_args__ = (UniqueConstraint("video_id", "space_id", "time", name="uq_keyframes_time"),)
+    block_id: Mapped[int] = mapped_column(ForeignKey("vector_blocks.id"), nullable=False)
+    row: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("video_id", "space_id", "time", name="uq_keyframes_time"),
+        Index("ix_keyframe_vectors_block", "block_id"),
+    )
 
 
 class SegmentRow(Base):
@@ -106,6 +135,7 @@ class SegmentRow(Base):
     origin: Mapped[str] = mapped_column(String, nullable=False)  # 'window' | 'imported' | ...
     __table_args__ = (
         UniqueConstraint("video_id", "start", "end", name="uq_segments_span"),
+        Index("ix_segments_origin", "origin"),
         CheckConstraint("end > start", name="ck_segments_span"),
     )
 
@@ -114,7 +144,9 @@ class SegmentVectorRow(Base):
     __tablename__ = "segment_vectors"
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("feature_spaces.id", ondelete="CASCADE"), primary_key=True)
-    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    block_id: Mapped[int] = mapped_column(ForeignKey("vector_blocks.id"), nullable=False)
+    row: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (Index("ix_segment_vectors_block", "block_id"), Index("ix_segment_vectors_space", "space_id", "segment_id"))
 
 
 class AnchorRow(Base):

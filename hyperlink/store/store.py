@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +15,12 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
+from .. import settings
 from ..errors import StoreError
 from ..types import Anchor, Cue, Judgment, Segment, Video
+from .batching import batched, batch_size
 from .migrate import upgrade_to_head
-from .records import FeatureSpace, ModelRecord, SegmentMatrix
+from .records import FeatureSpace, ModelRecord, SegmentMatrix, SegmentTable
 from .schema import (
     AnchorRow,
     CueRow,
@@ -27,14 +32,16 @@ from .schema import (
     ModelRow,
     SegmentRow,
     SegmentVectorRow,
+    StoreMetaRow,
+    VectorBlockRow,
     VideoRow,
 )
-from .vectors import from_blobs
+from .vector_files import VectorFiles
 
 if TYPE_CHECKING:
     from .writer import Writer
 
-__all__ = ["Store", "database_url"]
+__all__ = ["Store", "database_url", "vector_dir_for"]
 
 
 def database_url(target: str) -> str:
@@ -43,6 +50,21 @@ def database_url(target: str) -> str:
         make_url(target)  # raises on a malformed URL
         return target
     return f"sqlite:///{Path(target).expanduser()}"
+
+
+def vector_dir_for(url: str) -> Path | None:
+    """Where a store keeps its vector files: ``<file stem>.vectors/`` beside a SQLite file; for other
+    databases ``$HYPERLINK_VECTORS`` or ``./<database name>.vectors``; None for in-memory SQLite."""
+    u = make_url(url)
+    if u.drivername.startswith("sqlite"):
+        if not u.database or u.database == ":memory:" or "mode=memory" in str(u.query):
+            return None
+        path = Path(u.database).expanduser()
+        return path.with_name(path.stem + settings.VECTOR_DIR_SUFFIX)
+    env = os.environ.get("HYPERLINK_VECTORS")
+    if env:
+        return Path(env).expanduser()
+    return Path((u.database or "hyperlink") + settings.VECTOR_DIR_SUFFIX)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -56,27 +78,48 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 class Store:
     """A collection store. Open with :meth:`open`; write inside :meth:`transaction`."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, vector_dir: Path, temporary: bool = False):
         self.engine = engine
+        self.vector_dir = vector_dir
+        self.files = VectorFiles(vector_dir)
+        self._temporary = temporary  # an in-memory store's vectors folder, removed on close
 
     @classmethod
-    def open(cls, target: str | Path) -> "Store":
-        """Open ``target`` (a path or a SQLAlchemy URL), creating or upgrading it to the newest schema."""
+    def open(cls, target: str | Path, vector_dir: str | Path | None = None) -> "Store":
+        """Open ``target`` (a path or a SQLAlchemy URL), creating or upgrading it to the newest schema.
+
+        ``vector_dir``: where the vector files live (default: :func:`vector_dir_for`). Files left by a
+        killed writer are put right before anything else happens (see ``vector_files``).
+        """
         url = database_url(str(target))
         is_sqlite = url.startswith("sqlite")
         if is_sqlite and url != "sqlite://" and ":memory:" not in url:
             path = Path(make_url(url).database or "")
             if path.parent and not path.parent.exists():
                 raise StoreError(f"cannot create the store {path}: folder {path.parent} does not exist")
+        root = Path(vector_dir) if vector_dir is not None else vector_dir_for(url)
+        temporary = root is None
+        if temporary:
+            root = Path(tempfile.mkdtemp(prefix="hyperlink-vectors-"))
         engine = create_engine(url)
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         with engine.begin() as conn:
             upgrade_to_head(conn)
-        return cls(engine)
+        store = cls(engine, root, temporary)
+        store.recover()
+        return store
+
+    def recover(self) -> tuple[int, int]:
+        """Publish committed vector files and delete orphans (see ``vector_files``)."""
+        with self.engine.connect() as conn:
+            referenced = set(conn.execute(select(VectorBlockRow.file)).scalars())
+        return self.files.recover(referenced)
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._temporary:
+            shutil.rmtree(self.vector_dir, ignore_errors=True)
 
     def __enter__(self) -> "Store":
         return self
@@ -89,8 +132,17 @@ class Store:
         """All writes of one ingest: committed together, or rolled back together on any error."""
         from .writer import Writer
 
-        with self.engine.begin() as conn:
-            yield Writer(conn)
+        writer = None
+        try:
+            with self.engine.begin() as conn:
+                writer = Writer(conn, self.files)
+                yield writer
+                writer.before_commit()
+        except BaseException:
+            if writer is not None:
+                writer.after_rollback()
+            raise
+        writer.after_commit()
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -158,6 +210,33 @@ class Store:
                           .order_by(VideoRow.external_id))
         return [Video(v, d, m, bool(b)) for v, d, m, b in rows]
 
+    def iter_video_batches(self, batch: int, include_blacklisted: bool = False) -> Iterator[list[Video]]:
+        """Videos in external-id order, ``batch`` at a time (one short query per batch)."""
+        if batch < 1:
+            raise StoreError(f"video batch size must be at least 1, got {batch}")
+        last = None
+        while True:
+            stmt = (select(VideoRow.external_id, VideoRow.duration, VideoRow.media_path, VideoRow.blacklisted)
+                    .order_by(VideoRow.external_id).limit(batch))
+            if not include_blacklisted:
+                stmt = stmt.where(VideoRow.blacklisted.is_(False))
+            if last is not None:
+                stmt = stmt.where(VideoRow.external_id > last)
+            rows = self._rows(stmt)
+            if not rows:
+                return
+            yield [Video(v, d, m, bool(b)) for v, d, m, b in rows]
+            last = rows[-1][0]
+
+    def _video_names(self, conn) -> dict[int, str]:
+        return dict(conn.execute(select(VideoRow.id, VideoRow.external_id)).all())
+
+    def _video_ids(self, conn, videos: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in batched(videos, batch_size(conn)):
+            out.update(conn.execute(select(VideoRow.external_id, VideoRow.id).where(VideoRow.external_id.in_(part))).all())
+        return out
+
     def cues(self, video: str | None = None) -> tuple[np.ndarray, list[Cue]]:
         """Cue ids and cues (ordered by video, start)."""
         stmt = (
@@ -170,56 +249,132 @@ class Store:
         rows = self._rows(stmt)
         return np.array([r[0] for r in rows], dtype=np.int64), [Cue(r[1], r[2], r[3], r[4]) for r in rows]
 
-    def cue_vectors(self, space: str, video: str | None = None):
-        """(video ids, starts, ends, vectors) of the cues that have a vector in ``space``."""
+    def count_cues(self) -> int:
+        return int(self._scalar(select(func.count()).select_from(CueRow)) or 0)
+
+    def iter_cues(self, *, chunk_rows: int | None = None) -> Iterator[tuple[np.ndarray, list[str]]]:
+        """(cue ids, texts) in id order, ``chunk_rows`` at a time."""
+        size = chunk_rows or settings.chunk_rows()
+        last = 0
+        while True:
+            rows = self._rows(select(CueRow.id, CueRow.text).where(CueRow.id > last).order_by(CueRow.id).limit(size))
+            if not rows:
+                return
+            yield np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+            last = rows[-1][0]
+
+    def cue_texts(self, ids) -> list[str]:
+        """Texts of the cues ``ids``, in the order given."""
+        ids = [int(i) for i in np.asarray(ids).ravel()]
+        found: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for part in batched(ids, batch_size(conn)):
+                found.update(conn.execute(select(CueRow.id, CueRow.text).where(CueRow.id.in_(part))).all())
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise StoreError(f"no cue {missing[0]} in the store")
+        return [found[i] for i in ids]
+
+    def cue_bounds(self, videos: list[str]) -> dict[str, np.ndarray]:
+        """Per video of ``videos``: its cues' (start, end) rows (k, 2), sorted."""
+        out: dict[str, list] = {}
+        with self.engine.connect() as conn:
+            ids = self._video_ids(conn, list(videos))
+            names = {i: v for v, i in ids.items()}
+            for part in batched(list(names), batch_size(conn)):
+                rows = conn.execute(select(CueRow.video_id, CueRow.start, CueRow.end).where(CueRow.video_id.in_(part))
+                                    .order_by(CueRow.video_id, CueRow.start, CueRow.end)).all()
+                for vid, start, end in rows:
+                    out.setdefault(names[vid], []).append((start, end))
+        return {v: np.array(b, dtype=np.float64).reshape(-1, 2) for v, b in out.items()}
+
+    # --- vectors ---------------------------------------------------------------------------------
+
+    def _gather(self, conn, space: FeatureSpace, located: list[tuple[int, int, int]], n: int) -> np.ndarray:
+        """``out[pos] = vector`` for (pos, block_id, row) triples; unlisted rows stay zero."""
+        out = np.zeros((n, space.dim), np.float32)
+        if not located:
+            return out
+        loc = np.array(located, dtype=np.int64).reshape(-1, 3)
+        blocks = np.unique(loc[:, 1])
+        info: dict[int, tuple[str, int, int]] = {}
+        for part in batched(blocks.tolist(), batch_size(conn)):
+            for b, file, rows, dim in conn.execute(select(VectorBlockRow.id, VectorBlockRow.file, VectorBlockRow.rows,
+                                                          VectorBlockRow.dim).where(VectorBlockRow.id.in_(part))).all():
+                info[b] = (file, rows, dim)
+        order = np.lexsort((loc[:, 2], loc[:, 1]))  # by block, then row: sequential reads
+        loc = loc[order]
+        cuts = np.flatnonzero(np.diff(loc[:, 1])) + 1
+        for group in np.split(loc, cuts):
+            file, rows, dim = info[int(group[0, 1])]
+            if dim != space.dim:
+                raise StoreError(f"vector file {file} holds {dim}-d vectors, feature space {space.name!r} is {space.dim}-d")
+            self.files.gather(file, rows, dim, group[:, 2], out, group[:, 0])
+        return out
+
+    def cue_vectors(self, space: str, video: str | None = None, videos: list[str] | None = None):
+        """(video ids, starts, ends, vectors) of the cues that have a vector in ``space`` (ordered by video, start);
+        all cues, one ``video``'s, or those of ``videos``."""
         fs = self.feature_space(space)
-        stmt = (
-            select(VideoRow.external_id, CueRow.start, CueRow.end, CueVectorRow.vector)
+        base = (
+            select(VideoRow.external_id, CueRow.start, CueRow.end, CueVectorRow.block_id, CueVectorRow.row)
             .join(CueRow, CueVectorRow.cue_id == CueRow.id)
             .join(VideoRow, CueRow.video_id == VideoRow.id)
             .where(CueVectorRow.space_id == fs.id)
             .order_by(VideoRow.external_id, CueRow.start, CueRow.id)
         )
-        if video is not None:
-            stmt = stmt.where(VideoRow.external_id == video)
-        rows = self._rows(stmt)
-        return (
-            [r[0] for r in rows],
-            np.array([r[1] for r in rows], dtype=np.float64),
-            np.array([r[2] for r in rows], dtype=np.float64),
-            from_blobs([r[3] for r in rows], fs.dim),
-        )
+        with self.engine.connect() as conn:
+            rows = self._rows_for_videos(conn, base, video, videos)
+            vectors = self._gather(conn, fs, [(i, r[3], r[4]) for i, r in enumerate(rows)], len(rows))
+        return ([r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float64),
+                np.array([r[2] for r in rows], dtype=np.float64), vectors)
 
-    def keyframes(self, space: str, video: str | None = None):
+    def keyframes(self, space: str, video: str | None = None, videos: list[str] | None = None):
         """(video ids, times, vectors) of the keyframes in ``space`` (ordered by video, time)."""
         fs = self.feature_space(space)
-        stmt = (
-            select(VideoRow.external_id, KeyframeVectorRow.time, KeyframeVectorRow.vector)
+        base = (
+            select(VideoRow.external_id, KeyframeVectorRow.time, KeyframeVectorRow.block_id, KeyframeVectorRow.row)
             .join(VideoRow, KeyframeVectorRow.video_id == VideoRow.id)
             .where(KeyframeVectorRow.space_id == fs.id)
             .order_by(VideoRow.external_id, KeyframeVectorRow.time)
         )
+        with self.engine.connect() as conn:
+            rows = self._rows_for_videos(conn, base, video, videos)
+            vectors = self._gather(conn, fs, [(i, r[2], r[3]) for i, r in enumerate(rows)], len(rows))
+        return [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float64), vectors
+
+    @staticmethod
+    def _rows_for_videos(conn, stmt, video: str | None, videos: list[str] | None) -> list:
         if video is not None:
-            stmt = stmt.where(VideoRow.external_id == video)
-        rows = self._rows(stmt)
-        return (
-            [r[0] for r in rows],
-            np.array([r[1] for r in rows], dtype=np.float64),
-            from_blobs([r[2] for r in rows], fs.dim),
-        )
+            return conn.execute(stmt.where(VideoRow.external_id == video)).all()
+        if videos is None:
+            return conn.execute(stmt).all()
+        rows: list = []
+        for part in batched(sorted(set(videos)), batch_size(conn)):
+            rows += conn.execute(stmt.where(VideoRow.external_id.in_(part))).all()
+        return rows  # batches are in external-id order, so the whole stays ordered by video
 
     def segment_vectors_of(self, space: str, video: str):
         """(starts, ends, vectors) of one video's segments that have a vector in ``space``."""
         fs = self.feature_space(space)
-        rows = self._rows(
-            select(SegmentRow.start, SegmentRow.end, SegmentVectorRow.vector)
-            .join(SegmentRow, SegmentVectorRow.segment_id == SegmentRow.id)
-            .join(VideoRow, SegmentRow.video_id == VideoRow.id)
-            .where(SegmentVectorRow.space_id == fs.id, VideoRow.external_id == video)
-            .order_by(SegmentRow.start)
-        )
-        return (np.array([r[0] for r in rows], np.float64), np.array([r[1] for r in rows], np.float64),
-                from_blobs([r[2] for r in rows], fs.dim))
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(SegmentRow.start, SegmentRow.end, SegmentVectorRow.block_id, SegmentVectorRow.row)
+                .join(SegmentRow, SegmentVectorRow.segment_id == SegmentRow.id)
+                .join(VideoRow, SegmentRow.video_id == VideoRow.id)
+                .where(SegmentVectorRow.space_id == fs.id, VideoRow.external_id == video)
+                .order_by(SegmentRow.start)
+            ).all()
+            vectors = self._gather(conn, fs, [(i, r[2], r[3]) for i, r in enumerate(rows)], len(rows))
+        return (np.array([r[0] for r in rows], np.float64), np.array([r[1] for r in rows], np.float64), vectors)
+
+    # --- segments ----------------------------------------------------------------------------------
+
+    def count_segments(self, origin: str | None = None) -> int:
+        stmt = select(func.count()).select_from(SegmentRow)
+        if origin is not None:
+            stmt = stmt.where(SegmentRow.origin == origin)
+        return int(self._scalar(stmt) or 0)
 
     def segments(self, origin: str | None = None, ids: list[int] | None = None) -> list[Segment]:
         """Stored segments in id order; only ``origin`` or only ``ids`` when given."""
@@ -230,43 +385,107 @@ class Store:
         )
         if origin is not None:
             stmt = stmt.where(SegmentRow.origin == origin)
-        if ids is not None:
-            stmt = stmt.where(SegmentRow.id.in_([int(i) for i in ids]))
-        return [Segment(v, s, e, id=i, origin=o) for i, v, s, e, o in self._rows(stmt)]
+        if ids is None:
+            return [Segment(v, s, e, id=i, origin=o) for i, v, s, e, o in self._rows(stmt)]
+        rows: list = []
+        with self.engine.connect() as conn:
+            for part in batched(sorted({int(i) for i in ids}), batch_size(conn)):
+                rows += conn.execute(stmt.where(SegmentRow.id.in_(part))).all()
+        return [Segment(v, s, e, id=i, origin=o) for i, v, s, e, o in sorted(rows)]
 
-    def _space_vectors(self, space: FeatureSpace, index: dict[int, int], n: int, only: bool):
-        out = np.zeros((n, space.dim), dtype=np.float32)
-        has = np.zeros(n, dtype=bool)
-        stmt = select(SegmentVectorRow.segment_id, SegmentVectorRow.vector).where(SegmentVectorRow.space_id == space.id)
-        if only:
-            stmt = stmt.where(SegmentVectorRow.segment_id.in_(list(index)))
-        rows = self._rows(stmt)
-        rows = [(index[s], v) for s, v in rows if s in index]
-        if rows:
-            pos = np.array([p for p, _ in rows], dtype=np.int64)
-            out[pos] = from_blobs([v for _, v in rows], space.dim)
-            has[pos] = True
-        return out, has
+    def _segment_pages(self, conn, size: int, origin: str | None):
+        """Keyset pages of (id, video_id, start, end) in id order."""
+        last = 0
+        while True:
+            stmt = (select(SegmentRow.id, SegmentRow.video_id, SegmentRow.start, SegmentRow.end)
+                    .where(SegmentRow.id > last).order_by(SegmentRow.id).limit(size))
+            if origin is not None:
+                stmt = stmt.where(SegmentRow.origin == origin)
+            rows = conn.execute(stmt).all()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def iter_segment_table(self, *, chunk_rows: int | None = None, origin: str | None = None) -> Iterator[SegmentTable]:
+        """Every segment's id, video, start and end, ``chunk_rows`` at a time in id order."""
+        size = chunk_rows or settings.chunk_rows()
+        with self.engine.connect() as conn:
+            names = self._video_names(conn)
+            for rows in self._segment_pages(conn, size, origin):
+                yield SegmentTable(np.array([r[0] for r in rows], np.int64), [names[r[1]] for r in rows],
+                                   np.array([r[2] for r in rows], np.float64), np.array([r[3] for r in rows], np.float64))
+
+    def _space(self, name: str | None, modality: str) -> FeatureSpace | None:
+        if name is None:
+            return None
+        space = self.feature_space(name)
+        if space.modality != modality:
+            raise StoreError(f"feature space {name!r} holds {space.modality} features, not {modality}")
+        return space
+
+    def _matrix_of(self, conn, ids: np.ndarray, spaces: tuple[FeatureSpace | None, FeatureSpace | None],
+                   ranged: bool) -> SegmentMatrix:
+        """Vectors of the segments ``ids`` (ascending) in the text and visual spaces."""
+        n = len(ids)
+        parts = []
+        for space in spaces:
+            if space is None:
+                parts.append((np.zeros((n, 0), np.float32), np.zeros(n, bool)))
+                continue
+            stmt = select(SegmentVectorRow.segment_id, SegmentVectorRow.block_id, SegmentVectorRow.row).where(
+                SegmentVectorRow.space_id == space.id)
+            rows: list = []
+            if n and ranged:  # a contiguous page of ids: one range query, whatever its size
+                rows = conn.execute(stmt.where(SegmentVectorRow.segment_id.between(int(ids[0]), int(ids[-1])))).all()
+            elif n:
+                for part in batched(ids.tolist(), batch_size(conn)):
+                    rows += conn.execute(stmt.where(SegmentVectorRow.segment_id.in_(part))).all()
+            located = []
+            has = np.zeros(n, bool)
+            if rows:
+                found = np.array(rows, dtype=np.int64).reshape(-1, 3)
+                pos = np.searchsorted(ids, found[:, 0])
+                ok = (pos < n) & (ids[np.minimum(pos, n - 1)] == found[:, 0])
+                found, pos = found[ok], pos[ok]
+                has[pos] = True
+                located = np.column_stack([pos, found[:, 1], found[:, 2]]).tolist()
+            parts.append((self._gather(conn, space, located, n), has))
+        (text, has_text), (visual, has_visual) = parts
+        return SegmentMatrix(ids, text, visual, has_text, has_visual)
+
+    def iter_segment_matrix(self, text_space: str | None, visual_space: str | None, *, chunk_rows: int | None = None,
+                            origin: str | None = None) -> Iterator[SegmentMatrix]:
+        """Every segment's text and visual features, ``chunk_rows`` segments at a time in id order
+        (zeros + ``has_*=False`` where a modality is missing). Memory: one chunk."""
+        spaces = (self._space(text_space, "text"), self._space(visual_space, "visual"))
+        size = chunk_rows or settings.chunk_rows()
+        with self.engine.connect() as conn:
+            for rows in self._segment_pages(conn, size, origin):
+                yield self._matrix_of(conn, np.array([r[0] for r in rows], np.int64), spaces, ranged=True)
 
     def segment_matrix(self, text_space: str | None, visual_space: str | None, origin: str | None = None,
                        ids: list[int] | None = None) -> SegmentMatrix:
-        """Segments' text and visual features (zeros + ``has_*=False`` where missing): every segment,
-        or those of ``origin``, or just ``ids``."""
-        only = ids is not None and len(ids) < 1000  # a few chosen segments: read just their vectors
-        ids = np.array([s.id for s in self.segments(origin, ids)], dtype=np.int64)
-        index = {int(s): i for i, s in enumerate(ids)}
-        n = len(ids)
-        parts = []
-        for name, modality in ((text_space, "text"), (visual_space, "visual")):
-            if name is None:
-                parts.append((np.zeros((n, 0), np.float32), np.zeros(n, bool)))
-                continue
-            space = self.feature_space(name)
-            if space.modality != modality:
-                raise StoreError(f"feature space {name!r} holds {space.modality} features, not {modality}")
-            parts.append(self._space_vectors(space, index, n, only))
-        (text, has_text), (visual, has_visual) = parts
-        return SegmentMatrix(ids, text, visual, has_text, has_visual)
+        """Segments' text and visual features, all at once: every segment, or those of ``origin``, or just
+        ``ids``. For a few segments or small stores; stream big ones with :meth:`iter_segment_matrix`."""
+        spaces = (self._space(text_space, "text"), self._space(visual_space, "visual"))
+        if ids is not None:
+            ids_arr = np.array(sorted({s.id for s in self.segments(origin, ids)}), dtype=np.int64)
+            with self.engine.connect() as conn:
+                return self._matrix_of(conn, ids_arr, spaces, ranged=False)
+        chunks = list(self.iter_segment_matrix(text_space, visual_space, origin=origin))
+        if not chunks:
+            m1 = spaces[0].dim if spaces[0] else 0
+            m2 = spaces[1].dim if spaces[1] else 0
+            return SegmentMatrix(np.zeros(0, np.int64), np.zeros((0, m1), np.float32), np.zeros((0, m2), np.float32),
+                                 np.zeros(0, bool), np.zeros(0, bool))
+        return SegmentMatrix(*(np.concatenate([getattr(c, f) for c in chunks]) for f in
+                               ("segment_ids", "text", "visual", "has_text", "has_visual")))
+
+    def window_spec(self, origin: str = "window") -> dict | None:
+        """The spec the stored ``origin`` windows were cut with (None before any `segment`)."""
+        value = self._scalar(select(StoreMetaRow.value).where(StoreMetaRow.key == f"window_spec:{origin}"))
+        return None if value is None else json.loads(value)
 
     def vector_state(self, spaces: list[str]) -> dict:
         """Counts and highest row ids of segments and of their vectors in ``spaces``.

@@ -1,28 +1,87 @@
 """Writes of feature spaces and vectors (keyframes, cues, segments), mixed into ``Writer``.
 
-Vectors are checked against their feature space before insertion; the hot paths insert plain
-tuples through one compiled statement per table.
+Vectors are checked against their feature space, then written as one block file per call (see
+``vector_files``); the database rows only say where each vector is. Every method may be called many
+times in one transaction (chunk by chunk); all of it commits or none of it does. No statement grows
+with the collection: look-ups of what is already stored are limited to the chunk's own items.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, exists, insert, select
 
 from ..errors import InputError, StoreError
 from ..types import Segment
+from .batching import batch_size, batched
 from .records import DURATION_SLACK, MODALITIES, FeatureSpace, IngestReport
-from .schema import CueVectorRow, FeatureSpaceRow, KeyframeVectorRow, SegmentRow, SegmentVectorRow
-from .vectors import check_matrix, to_blobs
+from .schema import (
+    CueVectorRow,
+    FeatureSpaceRow,
+    KeyframeVectorRow,
+    SegmentRow,
+    SegmentVectorRow,
+    StoreMetaRow,
+    VectorBlockRow,
+)
+from .vector_files import VectorFiles
+from .vectors import check_matrix
 
 __all__ = ["VectorWrites"]
 
+_LOCATORS = (SegmentVectorRow, CueVectorRow, KeyframeVectorRow)
+
 
 class VectorWrites:
-    """Needs ``self.conn`` and the Writer's ``_locate_video`` / ``_check_within``."""
+    """Needs ``self.conn``, ``self.files`` and the Writer's ``_locate_video`` / ``_check_within``."""
+
+    files: VectorFiles
+
+    def _init_vectors(self, files: VectorFiles) -> None:
+        self.files = files
+        self._written: list[tuple[str, Path]] = []  # (final name, temporary path) of this transaction
+        self._doomed: list[str] = []  # final names of blocks dropped by this transaction
+
+    # --- the transaction's files ---------------------------------------------------------------
+
+    def before_commit(self) -> None:
+        """Drop blocks that no vector refers to any more (their files go after the commit)."""
+        unused = select(VectorBlockRow.id, VectorBlockRow.file).where(
+            *[~exists().where(t.block_id == VectorBlockRow.id) for t in _LOCATORS]
+        )
+        rows = self.conn.execute(unused).all()
+        for part in batched([r[0] for r in rows], batch_size(self.conn)):
+            self.conn.execute(delete(VectorBlockRow).where(VectorBlockRow.id.in_(part)))
+        self._doomed += [r[1] for r in rows]
+
+    def after_commit(self) -> None:
+        doomed = set(self._doomed)
+        for name, temp in self._written:
+            if name in doomed:
+                self.files.discard([temp])
+            else:
+                self.files.publish(name, temp)
+        self.files.discard(self.files.final_path(n) for n in doomed)
+        self._written, self._doomed = [], []
+
+    def after_rollback(self) -> None:
+        self.files.discard(temp for _, temp in self._written)
+        self._written, self._doomed = [], []
+
+    def _write_block(self, space: FeatureSpace, kind: str, matrix: np.ndarray) -> int:
+        name = self.files.new_name(space.id, kind)
+        temp, digest = self.files.write_temp(name, matrix)
+        self._written.append((name, temp))
+        result = self.conn.execute(insert(VectorBlockRow.__table__).values(
+            space_id=space.id, kind=kind, file=name, rows=int(len(matrix)), dim=int(space.dim), sha256=digest))
+        return int(result.inserted_primary_key[0])
+
+    # --- helpers -------------------------------------------------------------------------------
 
     def _bulk_insert(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """executemany of plain tuples: the hot path for vectors, skipping per-row parameter processing.
+        """executemany of plain tuples: the hot path, skipping per-row parameter processing.
 
         The statement is compiled once for the connection's dialect, so any backend works.
         """
@@ -37,6 +96,13 @@ class VectorWrites:
             index = [columns.index(name) for name in order]
             rows = [tuple(r[i] for i in index) for r in rows]
         self.conn.exec_driver_sql(compiled.string, rows)
+
+    def _in(self, stmt, column, values) -> list:
+        """Rows of ``stmt`` with ``column IN values``, in batches the driver accepts."""
+        out: list = []
+        for part in batched(list(values), batch_size(self.conn)):
+            out += self.conn.execute(stmt.where(column.in_(part))).all()
+        return out
 
     def ensure_space(self, name: str, modality: str, dim: int, extractor: str = "") -> FeatureSpace:
         """The feature space ``name``, created if new; an existing one must agree on modality and dim."""
@@ -65,40 +131,61 @@ class VectorWrites:
                 raise InputError(msg.split(": ", 1)[1], path, lines[row]) from None
             raise InputError(msg, path) from None
 
+    # --- keyframes -----------------------------------------------------------------------------
+
     def add_keyframes(self, path: str, lines: list[int], videos: list[str], times: np.ndarray,
                       vectors: np.ndarray, space: FeatureSpace) -> IngestReport:
+        """Keyframe vectors of a file (or one chunk of it); (video, time) pairs already stored are skipped."""
         report = IngestReport(f"keyframes:{space.name}", path)
         vectors = self._vectors(vectors, space, path, lines)
+        located = [self._locate_video((path, lines[i]), v) for i, v in enumerate(videos)]
         existing: set[tuple[int, float]] = set(
-            tuple(r)
-            for r in self.conn.execute(
-                select(KeyframeVectorRow.video_id, KeyframeVectorRow.time).where(KeyframeVectorRow.space_id == space.id)
-            ).all()
+            tuple(r) for r in self._in(
+                select(KeyframeVectorRow.video_id, KeyframeVectorRow.time).where(KeyframeVectorRow.space_id == space.id),
+                KeyframeVectorRow.video_id, sorted({vid for vid, _ in located}))
         )
         keep, rows = [], []
-        for i, (video, t) in enumerate(zip(videos, times.tolist())):
-            vid, duration = self._locate_video((path, lines[i]), video)
+        for i, ((vid, duration), t) in enumerate(zip(located, np.asarray(times).tolist())):
             if t < 0 or t > duration + DURATION_SLACK:
-                raise InputError(f"keyframe time {t:g} s is outside video {video!r} (0-{duration:g} s)", path, lines[i])
+                raise InputError(f"keyframe time {t:g} s is outside video {videos[i]!r} (0-{duration:g} s)", path, lines[i])
             if (vid, t) in existing:
                 report.skipped += 1
                 continue
             existing.add((vid, t))
             keep.append(i)
             rows.append((vid, t))
-        blobs = to_blobs(vectors[keep]) if keep else []
-        self._bulk_insert(KeyframeVectorRow, ("video_id", "space_id", "time", "vector"),
-                          [(v, space.id, t, b) for (v, t), b in zip(rows, blobs)])
+        if keep:
+            block = self._write_block(space, "keyframe", vectors[keep])
+            self._bulk_insert(KeyframeVectorRow, ("video_id", "space_id", "time", "block_id", "row"),
+                              [(v, space.id, t, block, r) for r, (v, t) in enumerate(rows)])
         report.added = len(rows)
         return report
 
-    def set_cue_vectors(self, space: FeatureSpace, cue_ids: np.ndarray, matrix: np.ndarray) -> int:
-        """Replace the vectors of ``space`` for these cues."""
-        matrix = check_matrix(matrix, space.dim, f"{space.name} cue vectors")
+    # --- cues ----------------------------------------------------------------------------------
+
+    def clear_cue_vectors(self, space: FeatureSpace) -> None:
+        """Forget every cue vector of ``space`` (their files go when the transaction commits)."""
         self.conn.execute(delete(CueVectorRow).where(CueVectorRow.space_id == space.id))
-        self._bulk_insert(CueVectorRow, ("cue_id", "space_id", "vector"),
-                          [(c, space.id, b) for c, b in zip(cue_ids.tolist(), to_blobs(matrix))])
-        return len(cue_ids)
+
+    def add_cue_vectors(self, space: FeatureSpace, cue_ids: np.ndarray, matrix: np.ndarray) -> int:
+        """Vectors of ``space`` for cues that have none in it yet (a chunk of an encode-text run)."""
+        matrix = check_matrix(matrix, space.dim, f"{space.name} cue vectors")
+        ids = np.asarray(cue_ids, dtype=np.int64)
+        if len(ids) != len(matrix):
+            raise StoreError(f"{len(ids)} cue ids for {len(matrix)} vectors")
+        if not len(ids):
+            return 0
+        block = self._write_block(space, "cue", matrix)
+        self._bulk_insert(CueVectorRow, ("cue_id", "space_id", "block_id", "row"),
+                          [(c, space.id, block, r) for r, c in enumerate(ids.tolist())])
+        return len(ids)
+
+    def set_cue_vectors(self, space: FeatureSpace, cue_ids: np.ndarray, matrix: np.ndarray) -> int:
+        """Replace every vector of ``space`` by these cues' (small data; stream with clear + add)."""
+        self.clear_cue_vectors(space)
+        return self.add_cue_vectors(space, cue_ids, matrix)
+
+    # --- segments ------------------------------------------------------------------------------
 
     def add_segments(self, segments: list[Segment], path: str | None = None,
                      lines: list[int] | None = None) -> tuple[np.ndarray, int]:
@@ -110,14 +197,11 @@ class VectorWrites:
             vid, duration = self._locate_video(where, seg.video)
             self._check_within(where, seg.video, seg.end, duration, "segment")
             video_ids[seg.video] = vid
-        existing = {}
-        if video_ids:
-            rows = self.conn.execute(
-                select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id).where(
-                    SegmentRow.video_id.in_(list(video_ids.values()))
-                )
-            ).all()
-            existing = {(v, s, e): i for v, s, e, i in rows}
+        existing = {
+            (v, s, e): i for v, s, e, i in self._in(
+                select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id),
+                SegmentRow.video_id, sorted(set(video_ids.values())))
+        }
         next_id = (self.conn.execute(select(SegmentRow.id).order_by(SegmentRow.id.desc()).limit(1)).scalar() or 0) + 1
         new = []
         for i, seg in enumerate(segments):
@@ -131,38 +215,55 @@ class VectorWrites:
         self._bulk_insert(SegmentRow, ("id", "video_id", "start", "end", "origin"), new)
         return ids, len(new)
 
+    def delete_segments(self, origin: str) -> int:
+        """Remove every segment of ``origin`` with its vectors (their files go when the transaction commits)."""
+        ids = select(SegmentRow.id).where(SegmentRow.origin == origin)
+        self.conn.execute(delete(SegmentVectorRow).where(SegmentVectorRow.segment_id.in_(ids)))
+        removed = self.conn.execute(delete(SegmentRow).where(SegmentRow.origin == origin)).rowcount or 0
+        self.conn.execute(FeatureSpaceRow.__table__.update().values(revision=FeatureSpaceRow.revision + 1))
+        return int(removed)
+
+    def set_window_spec(self, spec: dict, origin: str = "window") -> None:
+        """Record the spec ``origin`` windows were cut with (see ``Store.window_spec``)."""
+        import json
+
+        key = f"window_spec:{origin}"
+        self.conn.execute(delete(StoreMetaRow).where(StoreMetaRow.key == key))
+        self.conn.execute(insert(StoreMetaRow.__table__).values(key=key, value=json.dumps(spec, sort_keys=True)))
+
     def set_segment_vectors(self, space: FeatureSpace, segment_ids: np.ndarray, matrix: np.ndarray,
                             has: np.ndarray | None = None, replace: bool = False,
                             path: str | None = None, lines: list[int] | None = None) -> int:
-        """Vectors of ``space`` for segments; rows with ``has[i] == False`` are the modality missing."""
+        """Vectors of ``space`` for segments; rows with ``has[i] == False`` are the modality missing.
+
+        Without ``replace``, segments that already have a vector in ``space`` keep it.
+        """
         matrix = self._vectors(matrix, space, path or space.name, lines)
         keep = np.ones(len(segment_ids), dtype=bool) if has is None else np.asarray(has, dtype=bool).copy()
         ids = np.asarray(segment_ids, dtype=np.int64)
+        if len(ids) != len(matrix):
+            raise StoreError(f"{len(ids)} segment ids for {len(matrix)} vectors")
+        unique = sorted(set(ids.tolist()))
         if replace:
-            self.conn.execute(
-                delete(SegmentVectorRow).where(
-                    SegmentVectorRow.space_id == space.id, SegmentVectorRow.segment_id.in_(ids.tolist())
-                )
-            )
-        else:
-            done = set(
-                self.conn.execute(
-                    select(SegmentVectorRow.segment_id).where(SegmentVectorRow.space_id == space.id)
-                ).scalars()
-            )
+            for part in batched(unique, batch_size(self.conn)):
+                self.conn.execute(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
+                                                                 SegmentVectorRow.segment_id.in_(part)))
+        elif unique:
+            done = [r[0] for r in self._in(select(SegmentVectorRow.segment_id).where(SegmentVectorRow.space_id == space.id),
+                                           SegmentVectorRow.segment_id, unique)]
             if done:
-                keep &= ~np.isin(ids, np.fromiter(done, dtype=np.int64))
+                keep &= ~np.isin(ids, np.array(done, dtype=np.int64))
         _, first = np.unique(ids, return_index=True)  # a span listed twice gets one vector
         once = np.zeros(len(ids), dtype=bool)
         once[first] = True
         keep &= once
         idx = np.flatnonzero(keep)
-        blobs = to_blobs(matrix[idx]) if len(idx) else []
         self.conn.execute(
             FeatureSpaceRow.__table__.update().where(FeatureSpaceRow.id == space.id)
             .values(revision=FeatureSpaceRow.revision + 1)
         )
-        self._bulk_insert(SegmentVectorRow, ("segment_id", "space_id", "vector"),
-                          [(s, space.id, b) for s, b in zip(ids[idx].tolist(), blobs)])
+        if len(idx):
+            block = self._write_block(space, "segment", matrix[idx])
+            self._bulk_insert(SegmentVectorRow, ("segment_id", "space_id", "block_id", "row"),
+                              [(s, space.id, block, r) for r, s in enumerate(ids[idx].tolist())])
         return len(idx)
-

@@ -18,6 +18,8 @@ from ..parsed import Parsed
 from ..types import Anchor, Cue, Judgment, Video
 from .records import DURATION_SLACK, IngestReport, ModelRecord
 from .schema import AnchorRow, CueRow, IngestRow, JudgmentRow, ModelRow, VideoRow
+from .batching import batch_size, batched
+from .vector_files import VectorFiles
 from .vector_writes import VectorWrites
 
 __all__ = ["Writer", "DURATION_SLACK"]
@@ -31,9 +33,10 @@ def _now() -> str:
 class Writer(VectorWrites):
     """Write operations on one open transaction (vectors: see ``vector_writes``)."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, files: VectorFiles):
         self.conn = conn
         self._videos: dict[str, tuple[int, float]] | None = None
+        self._init_vectors(files)
 
     # --- helpers -----------------------------------------------------------------------------------
 
@@ -106,9 +109,9 @@ class Writer(VectorWrites):
                 f"{parsed.path}: {len(unknown)} blacklisted id(s) are not in the collection (e.g. {unknown[0]!r}); ignored"
             )
         new = sorted({v for v in parsed.items if v in videos and v not in flagged})
-        if new:
+        for part in batched(new, batch_size(self.conn)):
             self.conn.execute(
-                VideoRow.__table__.update().where(VideoRow.external_id.in_(new)).values(blacklisted=True)
+                VideoRow.__table__.update().where(VideoRow.external_id.in_(part)).values(blacklisted=True)
             )
         report.added, report.skipped = len(new), len(parsed.items) - len(new)
         return report
@@ -120,14 +123,8 @@ class Writer(VectorWrites):
             vid, duration = self._locate_video((parsed.path, parsed.lines[i]), cue.video)
             self._check_within((parsed.path, parsed.lines[i]), cue.video, cue.end, duration, "cue")
             video_ids[cue.video] = vid
-        existing = set()
-        if video_ids:
-            rows = self.conn.execute(
-                select(CueRow.video_id, CueRow.start, CueRow.end, CueRow.text).where(
-                    CueRow.video_id.in_(list(video_ids.values()))
-                )
-            ).all()
-            existing = {tuple(r) for r in rows}
+        existing = {tuple(r) for r in self._in(select(CueRow.video_id, CueRow.start, CueRow.end, CueRow.text),
+                                               CueRow.video_id, sorted(set(video_ids.values())))}
         new = []
         for cue in parsed.items:
             key = (video_ids[cue.video], cue.start, cue.end, cue.text)
