@@ -228,6 +228,21 @@ class Store:
             yield [Video(v, d, m, bool(b)) for v, d, m, b in rows]
             last = rows[-1][0]
 
+    @staticmethod
+    def _tuples(conn, stmt) -> list[tuple]:
+        """Rows of ``stmt`` as plain tuples from the driver's cursor: the hot path for locators, where
+        SQLAlchemy's Row objects (and numpy converting them) would cost more than reading the vectors."""
+        compiled = stmt.compile(dialect=conn.dialect)
+        params = compiled.params
+        if compiled.positiontup is not None:
+            params = tuple(params[name] for name in compiled.positiontup)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.string, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     def _video_names(self, conn) -> dict[int, str]:
         return dict(conn.execute(select(VideoRow.id, VideoRow.external_id)).all())
 
@@ -290,10 +305,10 @@ class Store:
 
     # --- vectors ---------------------------------------------------------------------------------
 
-    def _gather(self, conn, space: FeatureSpace, located: list[tuple[int, int, int]], n: int) -> np.ndarray:
+    def _gather(self, conn, space: FeatureSpace, located, n: int) -> np.ndarray:
         """``out[pos] = vector`` for (pos, block_id, row) triples; unlisted rows stay zero."""
         out = np.zeros((n, space.dim), np.float32)
-        if not located:
+        if len(located) == 0:
             return out
         loc = np.array(located, dtype=np.int64).reshape(-1, 3)
         blocks = np.unique(loc[:, 1])
@@ -390,7 +405,7 @@ class Store:
         rows: list = []
         with self.engine.connect() as conn:
             for part in batched(sorted({int(i) for i in ids}), batch_size(conn)):
-                rows += conn.execute(stmt.where(SegmentRow.id.in_(part))).all()
+                rows += self._tuples(conn, stmt.where(SegmentRow.id.in_(part)))
         return [Segment(v, s, e, id=i, origin=o) for i, v, s, e, o in sorted(rows)]
 
     def _segment_pages(self, conn, size: int, origin: str | None):
@@ -401,7 +416,7 @@ class Store:
                     .where(SegmentRow.id > last).order_by(SegmentRow.id).limit(size))
             if origin is not None:
                 stmt = stmt.where(SegmentRow.origin == origin)
-            rows = conn.execute(stmt).all()
+            rows = self._tuples(conn, stmt)
             if not rows:
                 return
             yield rows
@@ -437,10 +452,10 @@ class Store:
                 SegmentVectorRow.space_id == space.id)
             rows: list = []
             if n and ranged:  # a contiguous page of ids: one range query, whatever its size
-                rows = conn.execute(stmt.where(SegmentVectorRow.segment_id.between(int(ids[0]), int(ids[-1])))).all()
+                rows = self._tuples(conn, stmt.where(SegmentVectorRow.segment_id.between(int(ids[0]), int(ids[-1]))))
             elif n:
                 for part in batched(ids.tolist(), batch_size(conn)):
-                    rows += conn.execute(stmt.where(SegmentVectorRow.segment_id.in_(part))).all()
+                    rows += self._tuples(conn, stmt.where(SegmentVectorRow.segment_id.in_(part)))
             located = []
             has = np.zeros(n, bool)
             if rows:
@@ -449,7 +464,7 @@ class Store:
                 ok = (pos < n) & (ids[np.minimum(pos, n - 1)] == found[:, 0])
                 found, pos = found[ok], pos[ok]
                 has[pos] = True
-                located = np.column_stack([pos, found[:, 1], found[:, 2]]).tolist()
+                located = np.column_stack([pos, found[:, 1], found[:, 2]])
             parts.append((self._gather(conn, space, located, n), has))
         (text, has_text), (visual, has_visual) = parts
         return SegmentMatrix(ids, text, visual, has_text, has_visual)
