@@ -232,7 +232,7 @@ class Store:
     def _tuples(conn, stmt) -> list[tuple]:
         """Rows of ``stmt`` as plain tuples from the driver's cursor: the hot path for locators, where
         SQLAlchemy's Row objects (and numpy converting them) would cost more than reading the vectors."""
-        compiled = stmt.compile(dialect=conn.dialect)
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         params = compiled.params
         if compiled.positiontup is not None:
             params = tuple(params[name] for name in compiled.positiontup)
