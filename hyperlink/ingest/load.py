@@ -1,6 +1,8 @@
 """Load files into the store: read (pure readers in ``ingest``), then write in ONE transaction.
 
-Any error leaves the store exactly as it was; re-loading a file adds nothing.
+Vector files (keyframes, per-segment vectors, LibSVM) are read and written chunk by chunk inside
+that transaction, so memory grows with the chunk, not the file. Any error leaves the store exactly
+as it was; re-loading a file adds nothing.
 """
 
 from __future__ import annotations
@@ -8,20 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 
 from ..checksum import file_sha256 as _sha256
 from ..errors import InputError
 from ..evaluate.trec import read_qrels
-from . import (
-    read_anchors,
-    read_blacklist,
-    read_collection,
-    read_keyframes,
-    read_libsvm,
-    read_segment_vectors,
-    read_transcripts,
-)
+from ..parsed import Parsed
 from ..store import IngestReport, Store, Writer
+from ..types import Segment
+from . import read_anchors, read_blacklist, read_collection, read_transcripts
+from .keyframes import iter_keyframes
+from .segment_vectors import iter_libsvm_segments, iter_segment_vectors
 
 __all__ = [
     "load_collection",
@@ -96,57 +95,86 @@ def load_transcripts(store: Store, paths: list[str | Path], video: str | None = 
     return reports
 
 
+def _add(report: IngestReport, part: IngestReport) -> None:
+    report.added += part.added
+    report.skipped += part.skipped
+    report.warnings += part.warnings
+
+
 def load_keyframes(store: Store, path: str | Path, space: str, index: str | Path | None = None,
-                   extractor: str = "") -> IngestReport:
-    """Keyframe vectors of one visual feature space (NPY + CSV index, or CSV/Parquet rows)."""
-    table = read_keyframes(_exists(path), _exists(index) if index is not None else None)
+                   extractor: str = "", *, chunk_rows: int | None = None) -> IngestReport:
+    """Keyframe vectors of one visual feature space (NPY + CSV index, or CSV/Parquet rows).
+
+    Read and written chunk by chunk (``chunk_rows``, default ``settings.chunk_rows()``), all in one
+    transaction.
+    """
+    path = _exists(path)
+    chunks = iter_keyframes(path, _exists(index) if index is not None else None, chunk_rows=chunk_rows)
+    report = IngestReport(f"keyframes:{space}", str(path))
     with store.transaction() as tx:
-        fs = tx.ensure_space(space, "visual", table.vectors.shape[1], extractor or f"keyframes from {Path(path).name}")
-        report = tx.add_keyframes(str(table.path), table.lines, table.videos, table.times, table.vectors, fs)
+        fs = None
+        for chunk in chunks:
+            if fs is None:
+                fs = tx.ensure_space(space, "visual", chunk.dim, extractor or f"keyframes from {path.name}")
+            report.warnings += chunk.warnings
+            _add(report, tx.add_keyframes(chunk.where, chunk.lines, chunk.videos, chunk.times, chunk.vectors, fs))
         tx.log(report, _sha256(path))
     return report
 
 
-def _store_segment_vectors(tx, segments, lines, path, parts) -> IngestReport:
-    report = IngestReport("segment-vectors", str(path))
-    ids, report.added = tx.add_segments(segments, str(path), lines)
-    report.skipped = len(segments) - report.added
-    for name, modality, matrix, has, extractor in parts:
-        fs = tx.ensure_space(name, modality, matrix.shape[1], extractor)
-        tx.set_segment_vectors(fs, ids, matrix, has, path=str(path), lines=lines)
-    return report
+def _add_segments(tx: Writer, report: IngestReport, segments: Parsed[Segment]) -> np.ndarray:
+    """Store a chunk of imported segments (those already there are counted as skipped); their ids."""
+    ids, added = tx.add_segments(segments.items, segments.path, segments.lines)
+    report.added += added
+    report.skipped += len(segments) - added
+    return ids
 
 
 def load_segment_vectors(store: Store, path: str | Path, segments: str | Path, space: str, modality: str,
-                         extractor: str = "") -> IngestReport:
-    """Features already cut per segment: an NPY/CSV matrix + a segment table (video, start, end)."""
-    table = read_segment_vectors(_exists(path), _exists(segments))
+                         extractor: str = "", *, chunk_rows: int | None = None) -> IngestReport:
+    """Features already cut per segment: an NPY/CSV matrix + a segment table (video, start, end).
+
+    Read and written chunk by chunk, all in one transaction.
+    """
+    path = _exists(path)
+    chunks = iter_segment_vectors(path, _exists(segments), chunk_rows=chunk_rows)
+    report = IngestReport("segment-vectors", str(path))
+    missing = 0
     with store.transaction() as tx:
-        report = _store_segment_vectors(
-            tx, table.segments, table.lines, path,
-            [(space, modality, table.vectors, table.has, extractor or f"per-segment vectors from {Path(path).name}")],
-        )
+        fs = None
+        for chunk in chunks:
+            ids = _add_segments(tx, report, Parsed(str(segments), chunk.segments, chunk.lines))
+            if fs is None:
+                fs = tx.ensure_space(space, modality, chunk.vectors.shape[1],
+                                     extractor or f"per-segment vectors from {path.name}")
+            tx.set_segment_vectors(fs, ids, chunk.vectors, chunk.has, path=str(path))
+            missing += int((~chunk.has).sum())
+        if missing:
+            report.warnings.append(f"{path}: {missing} row(s) are all zero; those segments have no vector")
         tx.log(report, _sha256(path))
     return report
 
 
 def load_libsvm(store: Store, path: str | Path, segments: str | Path, a_space: str, a_dim: int, b_space: str,
-                b_dim: int, a_modality: str = "text") -> IngestReport:
-    """The original BiDNN tool's LibSVM file (modality A in columns 1..a_dim, B after) + a segment table."""
-    from . import read_segment_table
+                b_dim: int, a_modality: str = "text", *, chunk_rows: int | None = None) -> IngestReport:
+    """The original BiDNN tool's LibSVM file (modality A in columns 1..a_dim, B after) + a segment table.
 
-    table = read_libsvm(_exists(path), a_dim, b_dim)
-    segs = read_segment_table(_exists(segments))
-    if len(segs) != len(table.labels):
-        raise InputError(f"the segment table has {len(segs)} rows but {Path(path).name} has {len(table.labels)}; "
-                         "they must describe the same segments in the same order", segments)
+    Read and written chunk by chunk, all in one transaction.
+    """
+    path = _exists(path)
+    chunks = iter_libsvm_segments(path, _exists(segments), a_dim, b_dim, chunk_rows=chunk_rows)
     b_modality = "visual" if a_modality == "text" else "text"
+    report = IngestReport("segment-vectors", str(path))
     with store.transaction() as tx:
-        report = _store_segment_vectors(
-            tx, segs.items, table.lines, path,
-            [(a_space, a_modality, table.a, table.has_a, f"libsvm columns 1-{a_dim} of {Path(path).name}"),
-             (b_space, b_modality, table.b, table.has_b, f"libsvm columns {a_dim + 1}-{a_dim + b_dim} of {Path(path).name}")],
-        )
+        spaces = None
+        for segs, table in chunks:
+            ids = _add_segments(tx, report, segs)
+            if spaces is None:
+                spaces = (tx.ensure_space(a_space, a_modality, a_dim, f"libsvm columns 1-{a_dim} of {path.name}"),
+                          tx.ensure_space(b_space, b_modality, b_dim,
+                                          f"libsvm columns {a_dim + 1}-{a_dim + b_dim} of {path.name}"))
+            tx.set_segment_vectors(spaces[0], ids, table.a, table.has_a, path=str(path), lines=table.lines)
+            tx.set_segment_vectors(spaces[1], ids, table.b, table.has_b, path=str(path), lines=table.lines)
         tx.log(report, _sha256(path))
     return report
 

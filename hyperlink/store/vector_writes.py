@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, insert, select, tuple_
 
 from ..errors import InputError, StoreError
 from ..types import Segment
@@ -97,10 +97,11 @@ class VectorWrites:
             rows = [tuple(r[i] for i in index) for r in rows]
         self.conn.exec_driver_sql(compiled.string, rows)
 
-    def _in(self, stmt, column, values) -> list:
-        """Rows of ``stmt`` with ``column IN values``, in batches the driver accepts."""
+    def _in(self, stmt, column, values, width: int = 1) -> list:
+        """Rows of ``stmt`` with ``column IN values``, in batches the driver accepts (``width``: values per
+        item, for a row-value IN such as ``(video_id, start, end) IN (...)``)."""
         out: list = []
-        for part in batched(list(values), batch_size(self.conn)):
+        for part in batched(list(values), max(1, batch_size(self.conn) // width)):
             out += self.conn.execute(stmt.where(column.in_(part))).all()
         return out
 
@@ -139,10 +140,12 @@ class VectorWrites:
         report = IngestReport(f"keyframes:{space.name}", path)
         vectors = self._vectors(vectors, space, path, lines)
         located = [self._locate_video((path, lines[i]), v) for i, v in enumerate(videos)]
+        # only this chunk's own (video, time) pairs are looked up: the statement and the set stay chunk-sized
+        wanted = sorted({(vid, float(t)) for (vid, _), t in zip(located, np.asarray(times).tolist())})
         existing: set[tuple[int, float]] = set(
             tuple(r) for r in self._in(
                 select(KeyframeVectorRow.video_id, KeyframeVectorRow.time).where(KeyframeVectorRow.space_id == space.id),
-                KeyframeVectorRow.video_id, sorted({vid for vid, _ in located}))
+                tuple_(KeyframeVectorRow.video_id, KeyframeVectorRow.time), wanted, width=2)
         )
         keep, rows = [], []
         for i, ((vid, duration), t) in enumerate(zip(located, np.asarray(times).tolist())):
@@ -197,10 +200,11 @@ class VectorWrites:
             vid, duration = self._locate_video(where, seg.video)
             self._check_within(where, seg.video, seg.end, duration, "segment")
             video_ids[seg.video] = vid
-        existing = {
+        keys = sorted({(video_ids[seg.video], seg.start, seg.end) for seg in segments})
+        existing = {  # only these spans are looked up: chunk-sized, whatever the store holds
             (v, s, e): i for v, s, e, i in self._in(
                 select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id),
-                SegmentRow.video_id, sorted(set(video_ids.values())))
+                tuple_(SegmentRow.video_id, SegmentRow.start, SegmentRow.end), keys, width=3)
         }
         next_id = (self.conn.execute(select(SegmentRow.id).order_by(SegmentRow.id.desc()).limit(1)).scalar() or 0) + 1
         new = []

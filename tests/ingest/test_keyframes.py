@@ -5,7 +5,8 @@ import pytest
 
 from hyperlink.errors import InputError
 from hyperlink.ingest import read_keyframes
-from hyperlink.ingest._matrix import CHUNK_ROWS
+
+CHUNK_ROWS = 4  # HYPERLINK_CHUNK_ROWS in the tests that cross chunks
 
 
 def test_csv_with_header(write):
@@ -45,7 +46,8 @@ def test_csv_errors(write, rows, line, message):
     assert e.value.line == line and e.value.message.startswith(message), str(e.value)
 
 
-def test_csv_error_in_a_late_chunk_has_its_line(write):
+def test_csv_error_in_a_late_chunk_has_its_line(write, monkeypatch):
+    monkeypatch.setenv("HYPERLINK_CHUNK_ROWS", str(CHUNK_ROWS))
     n = 2 * CHUNK_ROWS + 10
     lines = [f"v{i % 7},{i},{i * 0.5},1" for i in range(n)]
     lines[-3] = f"v,{n},{1.5}"  # line n - 2 is short
@@ -55,7 +57,8 @@ def test_csv_error_in_a_late_chunk_has_its_line(write):
     assert e.value.line == n - 2 + 1
 
 
-def test_csv_matches_numpy_across_chunks(write):
+def test_csv_matches_numpy_across_chunks(write, monkeypatch):
+    monkeypatch.setenv("HYPERLINK_CHUNK_ROWS", str(CHUNK_ROWS))
     rng = np.random.default_rng(0)
     m = rng.standard_normal((CHUNK_ROWS + 5, 4)).astype(np.float32)
     text = "".join(f"v,{i}," + ",".join(repr(float(x)) for x in row) + "\n" for i, row in enumerate(m))

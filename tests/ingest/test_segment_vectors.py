@@ -8,8 +8,9 @@ from hypothesis.extra import numpy as hnp
 
 from hyperlink.errors import InputError
 from hyperlink.ingest import read_libsvm, read_segment_vectors, write_libsvm
-from hyperlink.ingest._matrix import CHUNK_ROWS
 from hyperlink.types import Segment
+
+CHUNK_ROWS = 4  # HYPERLINK_CHUNK_ROWS in the tests that cross chunks
 
 
 def test_read_libsvm(write):
@@ -55,7 +56,8 @@ def test_libsvm_errors(write, line, message):
     assert e.value.line == 2 and e.value.message == message, str(e.value)
 
 
-def test_libsvm_error_in_a_late_chunk_has_its_line(write):
+def test_libsvm_error_in_a_late_chunk_has_its_line(write, monkeypatch):
+    monkeypatch.setenv("HYPERLINK_CHUNK_ROWS", str(CHUNK_ROWS))
     lines = [f"r{i} 1:{i} 3:1" for i in range(CHUNK_ROWS + 50)]
     lines[CHUNK_ROWS + 20] = "bad 3:1 1:1"
     with pytest.raises(InputError) as e:
