@@ -147,7 +147,8 @@ def encode_text_cmd(
     """
     from ..ingest.encode import encode_text
 
-    n = encode_text(open_store(), space, encoder, dim, seed)
+    with progress_bar("encoding cues") as progress:
+        n = encode_text(open_store(), space, encoder, dim, seed, progress=progress)
     say(f"[green]encode-text[/]: {n} cues encoded into space {space!r} ({encoder}, {dim}-d)")
 
 
@@ -162,8 +163,7 @@ def segment_cmd(
     Example: hyperlink segment --length 60 --stride 30 --snap
     """
     from ..errors import InputError
-    from ..segment import cut_segments
-    from ..segment import WindowSpec
+    from ..segment import WindowSpec, cut_segments, describe_spec
 
     try:
         spec = WindowSpec(length, stride, snap)
@@ -171,7 +171,13 @@ def segment_cmd(
         raise InputError(str(exc)) from None
     with progress_bar("cutting segments") as progress:
         report = cut_segments(open_store(), spec, progress)
-    say(f"[green]segment[/]: {report.segments} windows in {report.videos} videos ({report.added} new)")
+    if report.removed:
+        say(f"[green]segment[/]: replaced {report.removed} windows of {describe_spec(report.previous)} with "
+            f"{report.segments} windows of {describe_spec(report.spec)} in {report.videos} videos; "
+            "indexes built on the old windows are stale: rebuild them with `hyperlink index`")
+    else:
+        say(f"[green]segment[/]: {report.segments} windows of {describe_spec(report.spec)} in {report.videos} videos "
+            f"({report.added} new)")
     for name, n in (report.with_vectors or {}).items():
         say(f"  {name}: {n} segments have vectors ({report.segments - n} missing that modality)")
 

@@ -32,6 +32,7 @@ from .vectors import check_matrix
 __all__ = ["VectorWrites"]
 
 _LOCATORS = (SegmentVectorRow, CueVectorRow, KeyframeVectorRow)
+_SEGMENT_MARK = "segment_id_high_water"  # store_meta key: the highest segment id ever given
 
 
 class VectorWrites:
@@ -206,7 +207,10 @@ class VectorWrites:
                 select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id),
                 tuple_(SegmentRow.video_id, SegmentRow.start, SegmentRow.end), keys, width=3)
         }
-        next_id = (self.conn.execute(select(SegmentRow.id).order_by(SegmentRow.id.desc()).limit(1)).scalar() or 0) + 1
+        # ids are never reused (an index or a run may still name a deleted segment): past the high-water mark
+        top = self.conn.execute(select(SegmentRow.id).order_by(SegmentRow.id.desc()).limit(1)).scalar() or 0
+        mark = self.conn.execute(select(StoreMetaRow.value).where(StoreMetaRow.key == _SEGMENT_MARK)).scalar()
+        next_id = max(int(top), int(mark or 0)) + 1
         new = []
         for i, seg in enumerate(segments):
             key = (video_ids[seg.video], seg.start, seg.end)
@@ -217,6 +221,9 @@ class VectorWrites:
             new.append((next_id, key[0], seg.start, seg.end, seg.origin))
             next_id += 1
         self._bulk_insert(SegmentRow, ("id", "video_id", "start", "end", "origin"), new)
+        if new:
+            self.conn.execute(delete(StoreMetaRow).where(StoreMetaRow.key == _SEGMENT_MARK))
+            self.conn.execute(insert(StoreMetaRow.__table__).values(key=_SEGMENT_MARK, value=str(next_id - 1)))
         return ids, len(new)
 
     def delete_segments(self, origin: str) -> int:

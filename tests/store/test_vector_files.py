@@ -187,3 +187,13 @@ def test_a_database_error_is_one_line_without_sql(cli, monkeypatch):
     assert code == 1
     assert "the database refused the operation: too many SQL variables" in err
     assert "SELECT" not in err and "Traceback" not in err and len(err) < 400
+
+
+def test_segment_ids_are_never_reused(store):
+    fill(store, n=8)
+    before = set(store.segment_matrix("t", None).segment_ids.tolist())
+    with store.transaction() as tx:
+        tx.delete_segments("window")
+    with store.transaction() as tx:
+        ids, added = tx.add_segments([Segment("v0", 0.0, 20.0), Segment("v1", 0.0, 20.0)])
+    assert added == 2 and not set(ids.tolist()) & before and min(ids) > max(before)
