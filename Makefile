@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/run_e2e.py
 	$(BIN)/python bench/media.py
 	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal
+	$(BIN)/python bench/scale.py --data $(BENCH_DATA)
 	$(BIN)/python bench/report.py --readme
 
 clean:

@@ -81,10 +81,64 @@ def simple_rows() -> list[str]:
     return rows + [""]
 
 
+def _scale_cell(step: dict | None) -> str:
+    if step is None:
+        return "–"
+    if step.get("exit") is None:
+        return "not run"
+    cell = f"{step['seconds']:,.1f} s, {step['peak_mib']:,} MiB"
+    return cell if step["exit"] == 0 else f"**exit {step['exit']}** ({cell})"
+
+
+def _scale_column(run: dict) -> str:
+    shape = run["shape"]
+    if "segments" in shape:
+        return f"{shape['segments']:,} segments"
+    parts = ", ".join(f"{shape[k]:,} {k}" for k in ("videos", "cues", "keyframes", "anchors") if k in shape)
+    cut = f" → {run['indexed_segments']:,} segments indexed" if run.get("indexed_segments") else ""
+    return f"TRECVID 2016 shape ({parts}{cut})"
+
+
+def scale(d: dict) -> list[str]:
+    """Per-step wall time and peak RSS of `bench/scale.py`, one column per collection, then its checks."""
+    runs = d["runs"]
+    steps: list[str] = []  # pipeline order: a step first seen in a later column goes after its predecessor
+    for run in runs:
+        at = 0
+        for name in run["steps"]:
+            if name not in steps:
+                steps.insert(at, name)
+            at = steps.index(name) + 1
+    out = [f"**Archive scale** (`{d.get('command', 'bench/scale.py')}`; {d.get('machine', '')}, chunk rows "
+           f"{d.get('chunk_rows', 'default')}): each step is `hyperlink` in its own process; wall time, peak RSS. "
+           "Pre-cut segments carry a 2048-d visual and a 384-d text vector; the TRECVID-shaped collection is cut "
+           "by `segment --length 60 --stride 30`.", "",
+           "| step | " + " | ".join(_scale_column(r) for r in runs) + " |", "|---" * (len(runs) + 1) + "|"]
+    for name in steps:
+        out.append(f"| {name} | " + " | ".join(_scale_cell(r["steps"].get(name)) for r in runs) + " |")
+    out.append("| **total** | " + " | ".join(f"{r['total_s']:,.1f} s" for r in runs) + " |")
+    checks = d.get("checks", [])
+    failed = [c for c in checks if not c["ok"]]
+    flat = sum(1 for c in checks if c["check"].startswith("flat:"))
+    sized = [r["label"] for r in runs if "segments" in r["shape"]]
+    what = ["every step exits 0 and peaks ≤ 6 GiB"]
+    if sized:
+        what.append(f"{sized[-1]} run in < 30 min")
+    if flat:
+        what.append(f"{flat} steps flat: peak at {sized[-1]} ≤ 1.5 × peak at {sized[0]} + 256 MiB "
+                    "(+ the index size for index and run)")
+    summary = (f"all {len(checks)} pass ({'; '.join(what)})" if not failed
+               else f"**{len(failed)} of {len(checks)} fail**: " + "; ".join(f"{c['check']} ({c['detail']})" for c in failed))
+    return out + ["", f"Checks: {summary}.", ""]
+
+
 def render() -> str:
     lines = ["All numbers are measured on the project's 2-core machine by the command shown; each run",
              "measures its baseline in the same run, so ratios are what to compare.", ""]
     lines += simple_rows()
+    sc = _load("scale")
+    if sc:
+        lines += scale(sc)
     wiki = _load("wikipedia")
     if wiki:
         lines += wikipedia(wiki)

@@ -86,11 +86,10 @@ def load_transcripts(store: Store, paths: list[str | Path], video: str | None = 
     files = _transcript_files(paths)
     if video is not None and len(files) > 1:
         raise InputError("--video names one video, but several transcript files were given", files[1])
-    parsed = [read_transcripts(f, video) for f in files]
     reports = []
-    with store.transaction() as tx:
-        for f, p in zip(files, parsed):
-            reports.append(tx.add_cues(p))
+    with store.transaction() as tx:  # file by file: memory is one file's cues, the transaction all of them
+        for f in files:
+            reports.append(tx.add_cues(read_transcripts(f, video)))
             tx.log(reports[-1], _sha256(f))
     return reports
 
