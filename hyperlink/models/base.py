@@ -4,6 +4,11 @@ Modality A (e.g. text, ``m1`` dims) and modality B (e.g. visual, ``m2`` dims) ar
 matrices ``a (n, m1)`` and ``b (n, m2)`` with boolean masks ``has_a``/``has_b (n,)``; the values of an
 absent modality's row are ignored. Rows with neither modality never get a vector: they are left out of
 the result and counted (never given a constant vector).
+
+Training also takes a :class:`~hyperlink.models.data.Pairs` source (e.g. an on-disk feature cache):
+statistics and fingerprints are then accumulated chunk by chunk and minibatches read row by row, so
+memory follows the chunk and the model, not the collection. Embedding works on any rows given, so
+callers embed a collection chunk by chunk.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import torch
 
 from ..errors import InputError, MismatchError
 from .config import TrainConfig
+from .data import Pairs, as_pairs, check_shapes, checked
 from .scaling import Scaler
 
 if TYPE_CHECKING:
     from .loop import EpochStats, TrainResult
 
-__all__ = ["Model", "Embedding", "Readout", "Norm", "READOUTS", "NORMS", "check_inputs", "fingerprint"]
+__all__ = ["Model", "Embedding", "Readout", "Norm", "READOUTS", "NORMS", "check_inputs", "fit_scalers", "fingerprint"]
 
 Readout = Literal["direct", "expansion"]
 Norm = Literal["l2", "frobenius", "none"]
@@ -59,9 +65,8 @@ class Model(ABC):
 
     # --- what subclasses implement -------------------------------------------------------------
     @abstractmethod
-    def _fit(self, a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray,
-             progress: Callable[[EpochStats], None] | None, warm_start: bool) -> TrainResult:
-        """Learn from checked, scaled inputs (absent rows zeroed)."""
+    def _fit(self, pairs: Pairs, progress: Callable[[EpochStats], None] | None, warm_start: bool) -> TrainResult:
+        """Learn from checked, scaled rows (absent rows zeroed), read from ``pairs`` chunk by chunk."""
 
     @abstractmethod
     def _blocks(self, a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray
@@ -82,22 +87,28 @@ class Model(ABC):
         """Restore :meth:`state_tensors` output; ``self.dims`` is set before this is called."""
 
     # --- the public interface ------------------------------------------------------------------
-    def fit(self, a, b, has_a, has_b, *, progress: Callable[[EpochStats], None] | None = None,
+    def fit(self, a, b=None, has_a=None, has_b=None, *, progress: Callable[[EpochStats], None] | None = None,
             warm_start: bool = False) -> TrainResult:
-        """Learn from ``a (n, m1)``, ``b (n, m2)``; ``warm_start`` continues from the current weights."""
-        a, b, has_a, has_b = check_inputs(a, b, has_a, has_b, self.dims if warm_start else None)
+        """Learn from ``a (n, m1)``, ``b (n, m2)`` and their masks, or from one :class:`Pairs` source
+        given as ``a``; ``warm_start`` continues from the current weights."""
+        pairs = as_pairs(a, b, has_a, has_b)
+        if warm_start and self.dims is not None and pairs.dims != tuple(self.dims):
+            raise MismatchError(f"the model was trained on (m1, m2) = {tuple(self.dims)}, the input has {pairs.dims}")
         if not warm_start:
-            self.dims = (a.shape[1], b.shape[1])
             scaling = getattr(self.config, "scaling", "none")
-            self.scalers = (Scaler(scaling, a.shape[1]).fit(a[has_a]), Scaler(scaling, b.shape[1]).fit(b[has_b]))
-        self.fingerprint = fingerprint(a, b, has_a, has_b)
-        a, b = self._scale(a, b, has_a, has_b)
-        result = self._fit(a, b, has_a, has_b, progress, warm_start)
+            self.scalers = fit_scalers(pairs, scaling)
+            self.dims = pairs.dims
+        self.fingerprint = fingerprint(pairs)
+        result = self._fit(pairs.map(self._scale), progress, warm_start)
         self.metrics = result.summary()
         return result
 
     def embed(self, a, b, has_a, has_b, *, readout: Readout = "direct", norm: Norm | None = None) -> Embedding:
-        """Joint vectors; ``readout="expansion"`` first predicts each row's missing modality."""
+        """Joint vectors; ``readout="expansion"`` first predicts each row's missing modality.
+
+        Each row's vector depends on that row alone (so a collection can be embedded chunk by
+        chunk), except with ``norm="frobenius"``, which divides by norms over all the rows of the call.
+        """
         self._require_fitted()
         a, b, has_a, has_b = check_inputs(a, b, has_a, has_b, self.dims)
         a, b = self._scale(a, b, has_a, has_b)
@@ -152,34 +163,42 @@ class Model(ABC):
 
 def check_inputs(a, b, has_a, has_b, dims: tuple[int, int] | None = None):
     """Validated float32 copies with absent rows zeroed, and bool masks."""
-    a = np.array(a, dtype=np.float32, copy=True, order="C")
-    b = np.array(b, dtype=np.float32, copy=True, order="C")
+    a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
     has_a = np.asarray(has_a, dtype=bool).reshape(-1)
     has_b = np.asarray(has_b, dtype=bool).reshape(-1)
-    if a.ndim != 2 or b.ndim != 2:
-        raise InputError(f"a and b must be matrices, got shapes {a.shape} and {b.shape}")
-    n = a.shape[0]
-    if b.shape[0] != n or len(has_a) != n or len(has_b) != n:
-        raise InputError(f"row counts differ: a {a.shape[0]}, b {b.shape[0]}, has_a {len(has_a)}, has_b {len(has_b)}")
+    check_shapes(a, b, has_a, has_b)
     if dims is not None and (a.shape[1], b.shape[1]) != tuple(dims):
         raise MismatchError(f"the model was trained on (m1, m2) = {tuple(dims)}, the input has {(a.shape[1], b.shape[1])}")
-    a[~has_a] = 0.0
-    b[~has_b] = 0.0
-    for name, x in (("a", a), ("b", b)):
-        bad = ~np.isfinite(x).all(axis=1)
-        if bad.any():
-            raise InputError(f"{name} has non-finite values in row {int(np.flatnonzero(bad)[0])}")
-    return a, b, has_a, has_b
+    return (*checked(a, b, has_a, has_b), has_a, has_b)
 
 
-def fingerprint(a, b, has_a, has_b) -> str:
-    """sha256 over the training matrices (float32, C order, absent rows zeroed) and masks, shapes included."""
-    a, b, has_a, has_b = check_inputs(a, b, has_a, has_b)
+def fit_scalers(pairs: Pairs, scaling: str) -> tuple[Scaler, Scaler]:
+    """The input scaling of A and B fitted on their present rows (one pass over the chunks, if any statistics)."""
+    scalers = Scaler(scaling, pairs.dims[0]), Scaler(scaling, pairs.dims[1])
+    if scalers[0].zscore:
+        for chunk in pairs.chunks():
+            scalers[0].partial_fit(chunk.a[chunk.has_a])
+            scalers[1].partial_fit(chunk.b[chunk.has_b])
+    return scalers
+
+
+def fingerprint(a, b=None, has_a=None, has_b=None) -> str:
+    """sha256 over the training matrices (float32, C order, absent rows zeroed) and masks, shapes included.
+
+    Takes the four arrays or one :class:`Pairs` source; hashed chunk by chunk (A's rows, then B's),
+    the same digest either way.
+    """
+    pairs = as_pairs(a, b, has_a, has_b)
+    n, (m1, m2) = pairs.n, pairs.dims
     h = hashlib.sha256()
-    for name, x in (("a", a), ("b", b), ("has_a", has_a), ("has_b", has_b)):
-        x = np.ascontiguousarray(x, dtype=bool if name.startswith("has") else np.float32)
-        h.update(f"{name}:{x.shape}:{x.dtype.str};".encode())
-        h.update(x.tobytes())
+    for name, shape, column in (("a", (n, m1), 1), ("b", (n, m2), 2)):
+        h.update(f"{name}:{shape}:{np.dtype(np.float32).str};".encode())
+        for chunk in pairs.chunks():
+            h.update(np.ascontiguousarray(chunk[column], dtype=np.float32))
+    for name, mask in (("has_a", pairs.has_a), ("has_b", pairs.has_b)):
+        mask = np.ascontiguousarray(mask, dtype=bool)
+        h.update(f"{name}:{mask.shape}:{mask.dtype.str};".encode())
+        h.update(mask.tobytes())
     return h.hexdigest()
 
 
@@ -194,7 +213,8 @@ def normalise(blocks: list[np.ndarray], norm: str) -> np.ndarray:
     """Concatenate blocks after normalising them.
 
     ``l2``: each block's rows to unit length, then the concatenated rows (so inner product = cosine);
-    ``frobenius``: each block (all rows) divided by its Frobenius norm, as the original's ``-n`` flag;
+    ``frobenius``: each block (all rows) divided by its Frobenius norm, as the original's ``-n`` flag
+    (a whole-set statistic: give every row in one call, or the result depends on the chunking);
     ``none``: as is.
     """
     if norm == "l2":

@@ -15,10 +15,12 @@ import torch
 
 from ..errors import InputError
 from .base import Model, duplicate_missing
+from .data import Pairs
+from .moments import CrossMoments
 from .registry import register
 from .loop import TrainResult
 
-__all__ = ["CCAConfig", "CCAModel", "fit_cca"]
+__all__ = ["CCAConfig", "CCAModel", "fit_cca", "solve_cca"]
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,21 @@ def _inv_sqrt(c: np.ndarray) -> np.ndarray:
 
 def fit_cca(x_a: np.ndarray, x_b: np.ndarray, dim: int, reg: float):
     """(mean_A (m1,), mean_B (m2,), W_A (m1,k), W_B (m2,k), rho (k,)) from paired rows (n, m1), (n, m2)."""
-    x_a, x_b = x_a.astype(np.float64), x_b.astype(np.float64)
-    mean_a, mean_b = x_a.mean(axis=0), x_b.mean(axis=0)
-    x_a, x_b = x_a - mean_a, x_b - mean_b
-    n = max(len(x_a) - 1, 1)
-    c_aa, c_bb, c_ab = x_a.T @ x_a / n, x_b.T @ x_b / n, x_a.T @ x_b / n
+    moments = CrossMoments()
+    moments.add(x_a, x_b)
+    return solve_cca(moments, dim, reg)
+
+
+def solve_cca(moments: CrossMoments, dim: int, reg: float):
+    """:func:`fit_cca` from the moments of the paired rows (accumulated chunk by chunk)."""
+    n = max(moments.n - 1, 1)
+    c_aa, c_bb, c_ab = moments.s_aa / n, moments.s_bb / n, moments.s_ab / n
     c_aa += reg * max(np.trace(c_aa) / len(c_aa), 1e-12) * np.eye(len(c_aa))
     c_bb += reg * max(np.trace(c_bb) / len(c_bb), 1e-12) * np.eye(len(c_bb))
     s_aa, s_bb = _inv_sqrt(c_aa), _inv_sqrt(c_bb)
     u, rho, vt = scipy.linalg.svd(s_aa @ c_ab @ s_bb, full_matrices=False)
     k = min(dim, len(rho))
-    return mean_a, mean_b, s_aa @ u[:, :k], s_bb @ vt.T[:, :k], rho[:k]
+    return moments.mean_a, moments.mean_b, s_aa @ u[:, :k], s_bb @ vt.T[:, :k], rho[:k]
 
 
 @register("cca")
@@ -61,11 +67,14 @@ class CCAModel(Model):
 
     config_class = CCAConfig
 
-    def _fit(self, a, b, has_a, has_b, progress, warm_start) -> TrainResult:
-        both = has_a & has_b
+    def _fit(self, pairs: Pairs, progress, warm_start) -> TrainResult:
+        both = pairs.has_a & pairs.has_b
         if both.sum() < 2:
             raise InputError("cca needs at least 2 training rows with both modalities")
-        fitted = fit_cca(a[both], b[both], self.config.dim, self.config.reg)
+        moments = CrossMoments()
+        for chunk in pairs.subset(np.flatnonzero(both)).chunks():
+            moments.add(chunk.a, chunk.b)
+        fitted = solve_cca(moments, self.config.dim, self.config.reg)
         self.mean_a, self.mean_b, self.w_a, self.w_b, self.rho = (x.astype(np.float32) for x in fitted)
         return TrainResult(n_train=int(both.sum()))
 

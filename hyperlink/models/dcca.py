@@ -18,9 +18,11 @@ import torch
 from torch import nn
 
 from .base import duplicate_missing
-from .cca import fit_cca
+from .cca import solve_cca
 from .config import TrainConfig
-from .neural import NeuralModel, activation
+from .data import Pairs
+from .moments import CrossMoments
+from .neural import NeuralModel, activation, complete_pairs
 from .registry import register
 
 __all__ = ["DCCAConfig", "DCCAModel", "cca_loss"]
@@ -89,25 +91,26 @@ class DCCAModel(NeuralModel):
     def loss(self, x_a: torch.Tensor, x_b: torch.Tensor) -> torch.Tensor:
         return cca_loss(*self.net(x_a, x_b), self.config.reg)
 
-    def _fit(self, a, b, has_a, has_b, progress, warm_start):
-        both = has_a & has_b
-        self._pairs = (a[both], b[both])  # so embeddings asked for during training (callbacks) work
+    def _fit(self, pairs: Pairs, progress, warm_start):
+        self._pairs = complete_pairs(pairs)  # so embeddings asked for during training (callbacks) work
         try:
-            return super()._fit(a, b, has_a, has_b, progress, warm_start)
+            return super()._fit(pairs, progress, warm_start)
         finally:
             self._pairs = None
 
-    def after_fit(self, a: np.ndarray, b: np.ndarray) -> None:
-        self.cca = self._linear_cca(a, b)
+    def after_fit(self, complete: Pairs) -> None:
+        self.cca = self._linear_cca(complete)
 
-    def _linear_cca(self, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
-        """mean_A, mean_B, W_A, W_B, rho of linear CCA on the networks' outputs for pairs a, b."""
-        o_a, o_b = self.run(self.net, a, b)
-        return [x.astype(np.float32) for x in fit_cca(o_a, o_b, self.config.out_dim, self.config.reg)]
+    def _linear_cca(self, complete: Pairs) -> list[np.ndarray]:
+        """mean_A, mean_B, W_A, W_B, rho of linear CCA on the networks' outputs for the complete pairs."""
+        moments = CrossMoments()
+        for chunk in complete.chunks():
+            moments.add(*self.run(self.net, chunk.a, chunk.b))
+        return [x.astype(np.float32) for x in solve_cca(moments, self.config.out_dim, self.config.reg)]
 
     def _blocks(self, a, b, has_a, has_b):
         pairs = getattr(self, "_pairs", None)
-        mean_a, mean_b, w_a, w_b, _ = self.cca if pairs is None else self._linear_cca(*pairs)
+        mean_a, mean_b, w_a, w_b, _ = self.cca if pairs is None else self._linear_cca(pairs)
         o_a, o_b = self.run(self.net, a, b)
         return duplicate_missing((o_a - mean_a) @ w_a, (o_b - mean_b) @ w_b, has_a, has_b), has_a | has_b
 

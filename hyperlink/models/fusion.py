@@ -27,8 +27,8 @@ class ConcatConfig:
 
 
 class _Unlearned(Model):
-    def _fit(self, a, b, has_a, has_b, progress, warm_start) -> TrainResult:
-        return TrainResult(n_train=int((has_a | has_b).sum()))  # only the scaling is fitted
+    def _fit(self, pairs, progress, warm_start) -> TrainResult:
+        return TrainResult(n_train=int((pairs.has_a | pairs.has_b).sum()))  # only the scaling is fitted
 
     def state_tensors(self):
         return {}

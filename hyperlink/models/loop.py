@@ -3,6 +3,10 @@
 As the original: reshuffle every epoch, drop the last partial batch, Nesterov SGD by default.
 Beyond it: a seed for everything, an optional seeded validation split with early stopping and
 best-epoch selection, and a progress callback.
+
+Pairs already in memory are moved to the device once; pairs from a disk cache are read a group of
+batches at a time (a chunk's worth of rows, in the shuffled order), so memory follows the chunk. The
+batches hold the same rows in the same order either way.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import copy
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +26,7 @@ from torch import nn
 
 from ..errors import InputError
 from .config import TrainConfig
+from .data import Pairs
 
 
 __all__ = ["EpochStats", "TrainResult", "plot_history", "make_optimiser", "train_step",
@@ -106,18 +111,16 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
         yield
 
 
-def fit_network(net: nn.Module, loss_fn: Loss, a: np.ndarray, b: np.ndarray, config: TrainConfig, *,
+def fit_network(net: nn.Module, loss_fn: Loss, pairs: Pairs, config: TrainConfig, *,
                 device: torch.device, progress: Callable[[EpochStats], None] | None = None) -> TrainResult:
-    """Train ``net`` on complete pairs ``a (n, m1)``, ``b (n, m2)`` (already scaled)."""
+    """Train ``net`` on the complete pairs of ``pairs`` (already scaled; every row has both modalities)."""
     started = time.perf_counter()
-    n = len(a)
+    n = pairs.n
     if n == 0:
         raise InputError("no training rows with both modalities present")
     order = np.random.default_rng(config.seed).permutation(n)
     n_val = int(round(n * config.val_fraction)) if n > 1 else 0
-    val_rows, train_rows = order[:n_val], order[n_val:]
-    t_a, t_b = (torch.from_numpy(x[np.sort(train_rows)]).to(device) for x in (a, b))
-    v_a, v_b = (torch.from_numpy(x[np.sort(val_rows)]).to(device) for x in (a, b))
+    val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
     n_train = len(train_rows)
     batch = config.batch_size
     if n_train < batch:
@@ -125,6 +128,10 @@ def fit_network(net: nn.Module, loss_fn: Loss, a: np.ndarray, b: np.ndarray, con
         warnings.warn(message, stacklevel=2)
         batch = n_train
     n_batches = n_train // batch  # the last partial batch is dropped, as the original
+    if pairs.in_memory:
+        batches, validation = _resident(pairs, train_rows, val_rows, batch, n_batches, device)
+    else:
+        batches, validation = _streamed(pairs, train_rows, val_rows, batch, n_batches, device)
     optimiser = make_optimiser(net.parameters(), config)
     shuffle = torch.Generator().manual_seed(config.seed)
     result = TrainResult(n_train=n_train, n_val=n_val, device=str(device))
@@ -132,14 +139,13 @@ def fit_network(net: nn.Module, loss_fn: Loss, a: np.ndarray, b: np.ndarray, con
     for epoch in range(1, config.epochs + 1):
         net.train()
         tick = time.perf_counter()
-        perm = torch.randperm(n_train, generator=shuffle).to(device)
+        perm = torch.randperm(n_train, generator=shuffle)  # positions in train_rows
         total = torch.zeros((), device=device)
-        for i in range(n_batches):
-            rows = perm[i * batch:(i + 1) * batch]
-            total += train_step(loss_fn, optimiser, t_a[rows], t_b[rows])
+        for x_a, x_b in batches(perm):
+            total += train_step(loss_fn, optimiser, x_a, x_b)
         loss = float(total) / n_batches  # one synchronisation per epoch
         speed = n_batches * batch / max(time.perf_counter() - tick, 1e-9)
-        val = validation_loss(net, loss_fn, v_a, v_b) if n_val else None
+        val = validation_loss(net, loss_fn, validation()) if n_val else None
         stats = EpochStats(epoch, config.epochs, loss, val, speed)
         result.history.append(stats)
         result.best_epoch = epoch
@@ -164,15 +170,69 @@ def fit_network(net: nn.Module, loss_fn: Loss, a: np.ndarray, b: np.ndarray, con
     return result
 
 
+Batches = Callable[[torch.Tensor], Iterator[tuple[torch.Tensor, torch.Tensor]]]  # epoch's permutation -> batches
+Parts = Callable[[], Iterator[tuple[torch.Tensor, torch.Tensor]]]  # validation pairs, part by part
+
+_VAL_PART = 8192  # validation pairs per forward pass
+
+
+def _resident(pairs: Pairs, train_rows: np.ndarray, val_rows: np.ndarray, batch: int, n_batches: int,
+              device: torch.device) -> tuple[Batches, Parts]:
+    """Every training and validation pair on the device once; batches are gathered there."""
+    t_a, t_b = (torch.from_numpy(x).to(device) for x in pairs.rows(train_rows))
+    v_a, v_b = (torch.from_numpy(x).to(device) for x in pairs.rows(val_rows))
+
+    def batches(perm: torch.Tensor) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        perm = perm.to(device)
+        for i in range(n_batches):
+            rows = perm[i * batch:(i + 1) * batch]
+            yield t_a[rows], t_b[rows]
+
+    def validation() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for i in range(0, len(v_a), _VAL_PART):
+            yield v_a[i:i + _VAL_PART], v_b[i:i + _VAL_PART]
+
+    return batches, validation
+
+
+def _streamed(pairs: Pairs, train_rows: np.ndarray, val_rows: np.ndarray, batch: int, n_batches: int,
+              device: torch.device) -> tuple[Batches, Parts]:
+    """Pairs read from the source a group of batches at a time (about a chunk of rows) in file order;
+    each batch then takes its rows in the shuffled order, so it holds what the resident path gives."""
+    group = max(1, pairs.chunk_size() // batch)  # batches per read
+
+    def batches(perm: torch.Tensor) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        perm = perm.numpy()
+        for first in range(0, n_batches, group):
+            count = min(group, n_batches - first)
+            rows = train_rows[perm[first * batch:(first + count) * batch]]  # (count * batch,) source rows
+            ordered = np.argsort(rows, kind="stable")
+            back = np.empty_like(ordered)  # position of each shuffled row among the read (sorted) ones
+            back[ordered] = np.arange(len(ordered))
+            x_a, x_b = (torch.from_numpy(x).to(device) for x in pairs.rows(rows[ordered]))
+            back = torch.from_numpy(back).to(device)
+            for i in range(count):
+                take = back[i * batch:(i + 1) * batch]
+                yield x_a[take], x_b[take]
+            del x_a, x_b  # before the next group is read
+
+    def validation() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for i in range(0, len(val_rows), _VAL_PART):
+            x_a, x_b = pairs.rows(val_rows[i:i + _VAL_PART])
+            yield torch.from_numpy(x_a).to(device), torch.from_numpy(x_b).to(device)
+
+    return batches, validation
+
+
 @torch.no_grad()
-def validation_loss(net: nn.Module, loss_fn: Loss, v_a: torch.Tensor, v_b: torch.Tensor, chunk: int = 8192) -> float:
-    """Mean loss over the validation pairs, dropout off."""
+def validation_loss(net: nn.Module, loss_fn: Loss, parts: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> float:
+    """Mean loss over the validation pairs, given part by part, dropout off."""
     net.eval()
-    total = 0.0
-    for i in range(0, len(v_a), chunk):
-        part = slice(i, i + chunk)
-        total += float(loss_fn(v_a[part], v_b[part])) * len(v_a[part])
-    return total / len(v_a)
+    total, count = 0.0, 0
+    for v_a, v_b in parts:
+        total += float(loss_fn(v_a, v_b)) * len(v_a)
+        count += len(v_a)
+    return total / count
 
 
 def plot_history(history: list[EpochStats], path) -> None:

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .base import Model
+from .data import Pairs
 from .loop import EpochStats, TrainResult, fit_network, resolve_device, seeded
 
 __all__ = ["NeuralModel", "ACTIVATIONS", "activation"]
@@ -47,21 +48,21 @@ class NeuralModel(Model):
     def loss(self, x_a: torch.Tensor, x_b: torch.Tensor) -> torch.Tensor:
         """Training objective on a batch of complete pairs ``x_A (n, m1)``, ``x_B (n, m2)``."""
 
-    def after_fit(self, a: np.ndarray, b: np.ndarray) -> None:
+    def after_fit(self, complete: Pairs) -> None:
         """Hook run on the complete training pairs once the network is trained (e.g. DCCA's linear CCA)."""
 
-    def _fit(self, a, b, has_a, has_b, progress: Callable[[EpochStats], None] | None, warm_start: bool) -> TrainResult:
+    def _fit(self, pairs: Pairs, progress: Callable[[EpochStats], None] | None, warm_start: bool) -> TrainResult:
         config = self.train_config
         self.device = resolve_device(config.device)
-        both = has_a & has_b
+        complete = complete_pairs(pairs)
         with seeded(config.seed, self.device):
             previous = self.net.state_dict() if warm_start and self.net is not None else None
             self.net = self.build(*self.dims)  # rebuilt so changed settings (e.g. dropout) apply
             if previous is not None:
                 self.net.load_state_dict(previous)
             self.net.to(self.device)
-            result = fit_network(self.net, self.loss, a[both], b[both], config, device=self.device, progress=progress)
-        self.after_fit(a[both], b[both])
+            result = fit_network(self.net, self.loss, complete, config, device=self.device, progress=progress)
+        self.after_fit(complete)
         return result
 
     @torch.no_grad()
@@ -90,6 +91,11 @@ class NeuralModel(Model):
 
     def load_extra(self, tensors: dict[str, torch.Tensor]) -> None:
         """Restore tensors stored beside the network's (subclasses with extra state)."""
+
+
+def complete_pairs(pairs: Pairs) -> Pairs:
+    """The rows of ``pairs`` with both modalities, the only ones the networks train on."""
+    return pairs.subset(np.flatnonzero(pairs.has_a & pairs.has_b))
 
 
 def fill_missing(a: np.ndarray, b: np.ndarray, has_a: np.ndarray, has_b: np.ndarray,

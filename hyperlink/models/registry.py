@@ -72,10 +72,11 @@ def create_model(kind: str, config: Any = None) -> Model:
     return model_class(kind)(make_config(kind, config))
 
 
-def train_model(kind: str, a, b, has_a, has_b, config: Any = None, *,
+def train_model(kind: str, a, b=None, has_a=None, has_b=None, config: Any = None, *,
                 progress: Callable[[EpochStats], None] | None = None) -> tuple[Model, TrainResult]:
     """Build model ``kind`` from the registry with ``config`` (its config, a flat dict of overrides,
-    or None for defaults) and fit it; the entry point of ``hyperlink train``."""
+    or None for defaults) and fit it on four arrays or one ``Pairs`` source (``train_model(kind,
+    pairs, config=...)``); the entry point of ``hyperlink train``."""
     model = create_model(kind, config)
     result = model.fit(a, b, has_a, has_b, progress=progress)
     return model, result

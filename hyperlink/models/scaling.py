@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from .moments import ColumnMoments
 
 __all__ = ["Scaler", "SCALINGS"]
 
@@ -49,22 +50,32 @@ class Scaler:
         self.row_map = _ROW_MAPS[row_map]
         self.mean = np.zeros(dim, np.float32)  # (dim,)
         self.std = np.ones(dim, np.float32)  # (dim,)
+        self._moments = ColumnMoments()
 
     def fit(self, x: np.ndarray) -> Scaler:
         """Column statistics of the (present) training rows ``x (n, dim)``."""
-        if self.zscore and len(x):
-            y = self.row_map(x.astype(np.float64))
-            self.mean = y.mean(axis=0).astype(np.float32)
-            std = y.std(axis=0)
-            self.std = np.where(std > 1e-8, std, 1.0).astype(np.float32)
+        self._moments = ColumnMoments()
+        self.partial_fit(x)
         return self
+
+    def partial_fit(self, x: np.ndarray) -> None:
+        """Take in more present training rows ``x (k, dim)``: the statistics become those of every row
+        given since :meth:`fit` (or construction), accumulated in float64 chunk by chunk."""
+        if not self.zscore or not len(x):
+            return
+        self._moments.add(self.row_map(x.astype(np.float64)))
+        self.mean = self._moments.mean.astype(np.float32)
+        std = np.sqrt(self._moments.var())
+        self.std = np.where(std > 1e-8, std, 1.0).astype(np.float32)
 
     def __call__(self, x: np.ndarray, present: np.ndarray) -> np.ndarray:
         """Scaled copy of ``x (n, dim)``; absent rows stay zero."""
-        y = self.row_map(x.astype(np.float32))
+        y = self.row_map(np.array(x, dtype=np.float32))  # one copy, then changed in place
         if self.zscore:
-            y = (y - self.mean) / self.std
-        return np.where(present[:, None], y, 0.0).astype(np.float32)
+            y -= self.mean
+            y /= self.std
+        y[~present] = 0.0
+        return y
 
     def tensors(self, prefix: str) -> dict[str, torch.Tensor]:
         return {f"{prefix}.mean": torch.from_numpy(self.mean.copy()), f"{prefix}.std": torch.from_numpy(self.std.copy())}
