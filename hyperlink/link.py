@@ -13,6 +13,7 @@ Ties are broken by segment id (ascending), so the same query gives a byte-identi
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from .embed import embed_spans, store_fingerprint
 from .train import load_store_model
 from .errors import InputError, StoreError
 from .evaluate.trec import RunLine
-from .index import SearchIndex
+from .index import SearchIndex, SegmentLookup
 from .types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, Hit, Segment, Span, overlaps, shares_seconds
 from .store import Store
 
@@ -41,9 +42,12 @@ class LinkOptions:
             raise InputError(f"k must be within 1-{MAX_TARGETS} (the run rules' limit), got {self.k}")
 
 
-def filter_targets(anchor: Span | None, scores: np.ndarray, ids: np.ndarray, segments: dict[int, Segment],
+def filter_targets(anchor: Span | None, scores: np.ndarray, ids: np.ndarray, segments: Mapping[int, Segment],
                    blacklisted: set[str], options: LinkOptions) -> list[Hit]:
-    """Walk candidates in order and keep those the rules allow, until ``options.k`` are kept."""
+    """Walk candidates in order and keep those the rules allow, until ``options.k`` are kept.
+
+    ``segments`` resolves ids (``.get``): a dict, or a :class:`~hyperlink.index.table.SegmentBatch`;
+    an id it does not know (a segment deleted since indexing) is skipped."""
     kept: list[Hit] = []
     taken: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for score, sid in zip(scores.tolist(), ids.tolist()):
@@ -77,7 +81,8 @@ class Linker:
         self.index.manifest.check(model=self.record.name, model_checksum=self.record.checksum,
                                   store_fingerprint=store_fingerprint(store, self.record))
         self.readout = self.index.manifest.readout
-        self.segments = {s.id: s for s in store.segments()}
+        # id -> span from the table beside the index (memory-mapped), not every Segment of the store
+        self.segments = SegmentLookup.open(index_dir, self.index.manifest.rebuild_command)
         self.blacklisted = {v.id for v in store.videos() if v.blacklisted}
 
     def _rank(self, vectors: list[np.ndarray | None], anchors: list[Span | None],
@@ -92,7 +97,8 @@ class Linker:
             scores, ids = self.index.search(np.stack([vectors[i] for i in todo]), depth)
             again = []
             for row, i in enumerate(todo):
-                out[i] = filter_targets(anchors[i], scores[row], ids[row], self.segments, self.blacklisted, options)
+                candidates = self.segments.batch(ids[row])
+                out[i] = filter_targets(anchors[i], scores[row], ids[row], candidates, self.blacklisted, options)
                 if len(out[i]) < options.k and depth < total:
                     again.append(i)
             todo, depth = again, min(total, depth * 4)

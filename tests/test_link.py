@@ -57,3 +57,61 @@ def test_touching_targets_are_both_kept():
     segments = {1: Segment("v2", 0, 60, id=1), 2: Segment("v2", 60, 120, id=2)}
     hits = filter_targets(ANCHOR, np.array([1.0, 0.9]), np.array([1, 2]), segments, set(), LinkOptions(5))
     assert [h.segment_id for h in hits] == [1, 2]
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    """The demo collection with a CCA model and its index (built in chunks of 7 segments)."""
+    from hyperlink.cli import main
+    from hyperlink.index import build_index, default_index_dir
+    from hyperlink.parsed import Parsed
+    from hyperlink.store import Store
+
+    root = tmp_path_factory.mktemp("link")
+    db = str(root / "store.db")
+    assert main(["-q", "--db", db, "demo", "--out", str(root / "demo"), "--videos", "8", "--seed", "3"]) == 0
+    assert main(["-q", "--db", db, "train", "--model", "cca", "--name", "m", "--text", "tfidf", "--visual", "demo-cnn"]) == 0
+    store = Store.open(db)
+    with store.transaction() as tx:  # targets from this video must never be returned
+        tx.set_blacklist(Parsed("blacklist.txt", [store.videos()[1].id], [1]))
+    build_index(store, "m", default_index_dir(db, "m"), factory="Flat", device="cpu", chunk_rows=7)
+    yield store, default_index_dir(db, "m")
+    store.close()
+
+
+def naive_run(store, linker, anchors, options):
+    """Every Segment of the store, every joint vector at once, numpy brute force: the reference."""
+    from hyperlink.evaluate.trec import RunLine
+
+    m = store.segment_matrix(linker.record.text_space, linker.record.visual_space)
+    emb = linker.model.embed(m.text, m.visual, m.has_text, m.has_visual, readout=linker.readout)
+    x, ids = emb.vectors, m.segment_ids[emb.kept_index]
+    segments = {s.id: s for s in store.segments()}
+    blacklisted = {v.id for v in store.videos() if v.blacklisted}
+    vectors, _ = linker.vectors_with_context([a.span for a in anchors])
+    lines = []
+    for anchor, vector in zip(anchors, vectors):
+        scores = x @ vector
+        order = np.lexsort((ids, -scores))
+        hits = filter_targets(anchor.span, scores[order], ids[order], segments, blacklisted, options)
+        lines += [RunLine(anchor.id, h.video, h.start, h.end, r, h.score, "r") for r, h in enumerate(hits, 1)]
+    return lines
+
+
+@pytest.mark.parametrize("options", [LinkOptions(50), LinkOptions(1000), LinkOptions(20, exclude_anchor_video=True)])
+def test_linker_with_the_side_table_gives_the_naive_run(demo_store, options):
+    from hyperlink.index import SegmentLookup
+    from hyperlink.link import Linker
+
+    store, index_dir = demo_store
+    linker = Linker(store, "m", index_dir, device="cpu")
+    assert isinstance(linker.segments, SegmentLookup) and len(linker.segments) == len(store.segments())
+    anchors = store.anchors()
+    blacklisted = {v.id for v in store.videos() if v.blacklisted}
+    lines, empty, _ = linker.run(anchors, "r", options)
+    expected = naive_run(store, linker, anchors, options)
+    assert [(l.anchor, l.video, l.start, l.end, l.rank) for l in lines] == \
+           [(l.anchor, l.video, l.start, l.end, l.rank) for l in expected]
+    np.testing.assert_allclose([l.score for l in lines], [l.score for l in expected], rtol=1e-5, atol=1e-6)
+    assert not empty and {l.anchor for l in lines} == {a.id for a in anchors}
+    assert blacklisted and not blacklisted & {l.video for l in lines}

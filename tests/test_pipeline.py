@@ -62,6 +62,8 @@ def test_stale_index_is_refused(demo, cli, tmp_path):
     for suffix in ("", "-wal", "-shm"):  # WAL mode: recent commits may still be in the -wal file
         if (root / f"store.db{suffix}").exists():
             shutil.copy(root / f"store.db{suffix}", tmp_path / f"store.db{suffix}")
+    if (root / "store.vectors").is_dir():  # the vector files beside the database
+        shutil.copytree(root / "store.vectors", tmp_path / "store.vectors")
     shutil.copytree(root / "models", tmp_path / "models")
     shutil.copytree(root / "indexes", tmp_path / "indexes")
     assert cli("query", "anchor_1", "--model", "bidnn", db_path=stale_db)[0] == 0

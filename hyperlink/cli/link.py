@@ -25,14 +25,20 @@ def index_cmd(
     model: str = typer.Option(..., "--model", help="Name of a trained model (see `hyperlink models`)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Index folder (default: indexes/MODEL beside the store)."),
     readout: str = typer.Option("direct", "--readout", help="direct (duplicate the present modality) or expansion."),
-    factory: str = typer.Option("Flat", "--factory", help="Flat (exact), auto, or a faiss factory string: IVF1024,Flat, HNSW32, IVF1024,PQ32 ..."),
-    nprobe: Optional[int] = typer.Option(None, "--nprobe", help="IVF lists probed per query (default min(lists, 64))."),
+    factory: str = typer.Option("auto", "--factory", help="auto (the most exact index that fits --max-memory: Flat, "
+                                "then IVF-Flat, then IVF-PQ), Flat (exact), or a faiss factory string: IVF1024,Flat, "
+                                "HNSW32, IVF1024,PQ32 ..."),
+    max_memory: Optional[str] = typer.Option(None, "--max-memory", help="Memory the index may take with --factory "
+                                             "auto, e.g. 6G or 512M (default: half the machine's RAM)."),
+    nprobe: Optional[int] = typer.Option(None, "--nprobe", help="IVF lists probed per query (default: the fewest "
+                                         "reaching recall@100 >= 0.95 on sample queries)."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
-    update: bool = typer.Option(False, "--update", help="Only add segments stored since the index was built."),
+    update: bool = typer.Option(False, "--update", help="Only add segments stored since the index was built "
+                                "(and drop deleted ones)."),
 ) -> None:
-    """Embed every candidate segment with a trained model and build its FAISS index.
+    """Embed every candidate segment with a trained model and build its FAISS index, chunk by chunk.
 
-    Example: hyperlink index --model bidnn --readout expansion
+    Example: hyperlink index --model bidnn --readout expansion --max-memory 6G
     """
     from ..index import build_index, update_index
 
@@ -41,8 +47,9 @@ def index_cmd(
         index, added = update_index(store, out_dir, device)
         say(f"[green]index[/]: added {added} segments to {out_dir} ({index.manifest.count} in all)")
         return
-    index = build_index(store, model, out_dir, readout, factory, device, nprobe)
+    index = build_index(store, model, out_dir, readout, factory, device, nprobe, max_memory)
     m = index.manifest
+    say(f"[green]index[/]: {m.choice}")
     say(f"[green]index[/]: {m.count} segments, {m.dim}-d, {m.factory} on {index.device}, readout {m.readout}"
         f" ({m.excluded} segments with no modality left out) -> {out_dir}")
 

@@ -1,7 +1,9 @@
 """Search indexes of joint embeddings: the self-describing faiss index directory, and building it from a store."""
 
-from .search_index import IndexManifest, SearchIndex, auto_factory, faiss_module, gpu_available
+from .search_index import IndexManifest, SearchIndex, faiss_module, gpu_available
+from .plan import IndexPlan, format_bytes, parse_bytes, plan_index
+from .table import SegmentLookup
 from .build import build_index, default_index_dir, update_index
 
-__all__ = ["IndexManifest", "SearchIndex", "auto_factory", "faiss_module", "gpu_available",
-           "build_index", "update_index", "default_index_dir"]
+__all__ = ["IndexManifest", "SearchIndex", "faiss_module", "gpu_available", "IndexPlan", "plan_index", "parse_bytes",
+           "format_bytes", "SegmentLookup", "build_index", "update_index", "default_index_dir"]

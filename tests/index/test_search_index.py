@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from hyperlink.errors import InputError, MismatchError, MissingDependency
-from hyperlink.index import IndexManifest, SearchIndex, gpu_available
+from hyperlink.errors import HyperlinkError, InputError, MismatchError, MissingDependency
+from hyperlink.index import IndexManifest, SearchIndex, faiss_module, gpu_available
 
 
 def manifest(n, d, factory="Flat", **kw):
@@ -88,3 +88,63 @@ def test_device_falls_back_to_cpu_without_a_gpu(data):
     if not gpu_available():
         with pytest.raises(MissingDependency, match="faiss reports no GPU"):
             index.to_device("gpu")
+
+
+def test_tampered_index_file_is_refused(data, tmp_path):
+    x, ids, _ = data
+    SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu").save(tmp_path / "idx")
+    raw = bytearray((tmp_path / "idx" / "index.faiss").read_bytes())
+    raw[-5] ^= 0xFF
+    (tmp_path / "idx" / "index.faiss").write_bytes(bytes(raw))
+    with pytest.raises(MismatchError, match=r"index\.faiss: sha256 .* differs from the manifest's .*"
+                                            r"rebuild the index with `hyperlink index --model m`"):
+        SearchIndex.load(tmp_path / "idx", device="cpu")
+
+
+def test_save_replaces_an_index_whole_or_not_at_all(data, tmp_path):
+    x, ids, q = data
+    SearchIndex.build(x[:100], ids[:100], manifest(100, 32), device="cpu").save(tmp_path / "idx")
+    bigger = SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu")
+
+    def fail(folder):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        bigger.save(tmp_path / "idx", extra=fail)
+    assert SearchIndex.load(tmp_path / "idx", device="cpu").manifest.count == 100  # the old one, intact
+    bigger.save(tmp_path / "idx", extra=lambda folder: (folder / "note.txt").write_text("beside\n"))
+    loaded = SearchIndex.load(tmp_path / "idx", device="cpu")
+    assert loaded.manifest.count == len(x) and set(loaded.manifest.checksums) == {"index.faiss", "note.txt"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]  # no temporary folder left behind
+
+
+def test_save_refuses_to_replace_a_folder_that_is_not_an_index(data, tmp_path):
+    x, ids, _ = data
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(InputError, match="holds no index .*refusing to replace it"):
+        SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu").save(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_memory_mapped_index_is_read_only(data, tmp_path):
+    x, ids, q = data
+    SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu").save(tmp_path / "idx")
+    mapped = SearchIndex.load(tmp_path / "idx", device="cpu")
+    assert mapped.mapped
+    np.testing.assert_array_equal(mapped.search(q, 10)[1], brute_force(x, ids, q, 10)[1])
+    with pytest.raises(HyperlinkError, match="memory-mapped"):
+        mapped.add(x[:1], np.array([99_999]))
+    writable = SearchIndex.load(tmp_path / "idx", device="cpu", mmap=False)
+    writable.add(x[:1], np.array([99_999]))
+    assert not writable.mapped and writable.manifest.count == len(x) + 1
+
+
+def test_ivf_probes_more_lists_when_they_hold_fewer_than_k(data):
+    x, ids, q = data
+    index = SearchIndex.build(x, ids, manifest(len(x), 32, "IVF16,Flat"), device="cpu", nprobe=1)
+    _, few = index.search(q, 20)
+    _, many = index.search(q, 1000)  # about 125 vectors a list: one list cannot give 1000
+    assert (many >= 0).all() and (few >= 0).all()
+    assert len(np.unique(many[0])) == 1000
+    faiss = faiss_module()
+    assert faiss.extract_index_ivf(index.index).nprobe == 1  # restored
