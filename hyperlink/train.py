@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .errors import StoreError
+from .errors import MismatchError, StoreError
 from .models import DiskPairs, EpochStats, Model, TrainResult, load_model, save_model, train_model
 from .models.config import config_to_dict
 from .store import ModelRecord, Store
@@ -59,7 +59,8 @@ def train_from_store(store: Store, kind: str, name: str, text_space: str, visual
     record = ModelRecord(
         name=name, kind=kind, text_space=text_space, visual_space=visual_space, path=str(path), checksum=checksum,
         config={"model": config_to_dict(model.config), "fingerprint": model.fingerprint, "metrics": model.metrics,
-                "segments": pairs.n, "complete_pairs": complete},
+                "segments": pairs.n, "complete_pairs": complete,
+                "window_spec": store.window_spec()},  # windows replaced by another spec make the model stale
     )
     with store.transaction() as tx:
         tx.add_model(record, replace=replace)
@@ -89,4 +90,14 @@ def load_store_model(store: Store, name: str) -> tuple[ModelRecord, Model]:
     record = store.model(name)
     if not Path(record.path).is_file():
         raise StoreError(f"model {name!r}: its file {record.path} is missing; retrain with `hyperlink train --name {name} --replace`")
+    trained_on, now = record.config.get("window_spec"), store.window_spec()
+    if trained_on is not None and trained_on != now:
+        raise MismatchError(f"model {name!r} was trained on windows cut with {_spec(trained_on)}; the store's windows are "
+                            f"now {_spec(now)}: retrain it with `hyperlink train --name {name} --replace` (same settings)")
     return record, load_model(record.path, expected_sha256=record.checksum)
+
+
+def _spec(spec: dict | None) -> str:
+    if not spec:
+        return "none"
+    return ", ".join(f"{k} {v}" for k, v in sorted(spec.items()))

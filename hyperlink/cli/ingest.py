@@ -174,7 +174,8 @@ def segment_cmd(
     if report.removed:
         say(f"[green]segment[/]: replaced {report.removed} windows of {describe_spec(report.previous)} with "
             f"{report.segments} windows of {describe_spec(report.spec)} in {report.videos} videos; "
-            "indexes built on the old windows are stale: rebuild them with `hyperlink index`")
+            "models and indexes built on the old windows are stale: retrain them (`hyperlink train --name NAME "
+            "--replace`), then rebuild their indexes (`hyperlink index`)")
     else:
         say(f"[green]segment[/]: {report.segments} windows of {describe_spec(report.spec)} in {report.videos} videos "
             f"({report.added} new)")

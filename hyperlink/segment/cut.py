@@ -9,7 +9,8 @@ The window spec used is recorded with the windows (snapped windows depend on the
 their spec includes the number of cues). Cutting again with the same spec keeps the windows (and
 refreshes their vectors, picking up new feature spaces); cutting with another spec first removes
 the old windows, so the store never mixes two cuts. Models and indexes built on the
-old windows are then refused as stale (their store fingerprint no longer matches). Segments of
+old windows are then refused as stale (a model records the window spec it was trained on, an
+index the store fingerprint). Segments of
 other origins (``imported`` ones) are never touched.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import delete, exists, insert, select, tuple_
+from sqlalchemy import Column, Float, Integer, MetaData, Table, and_, delete, exists, insert, select
 
 from ..errors import InputError, StoreError
 from ..types import Segment
@@ -98,13 +98,49 @@ class VectorWrites:
             rows = [tuple(r[i] for i in index) for r in rows]
         self.conn.exec_driver_sql(compiled.string, rows)
 
-    def _in(self, stmt, column, values, width: int = 1) -> list:
-        """Rows of ``stmt`` with ``column IN values``, in batches the driver accepts (``width``: values per
-        item, for a row-value IN such as ``(video_id, start, end) IN (...)``)."""
+    def _in(self, stmt, column, values) -> list:
+        """Rows of ``stmt`` with ``column IN values``, in batches the driver accepts."""
         out: list = []
-        for part in batched(list(values), max(1, batch_size(self.conn) // width)):
+        for part in batched(list(values), batch_size(self.conn)):
             out += self.conn.execute(stmt.where(column.in_(part))).all()
         return out
+
+    def _with_keys(self, stmt, columns: tuple, keys: list[tuple]) -> list:
+        """Rows of ``stmt`` whose ``columns`` equal one of ``keys`` (tuples of ints and floats).
+
+        The keys go into a temporary table that ``stmt`` is joined with: one statement of fixed size
+        whatever the number of keys, and one index seek per key (SQLite scans the whole table for a
+        row-value ``(a, b) IN (...)`` list, and long ``OR`` chains cost more to build than to run).
+        """
+        if not keys:
+            return []
+        names = tuple(f"k{i}" for i in range(len(columns)))
+        table = self._key_table(tuple(type(v) for v in keys[0]))
+        self.conn.execute(delete(table))
+        self._bulk_insert_table(table, names, keys)
+        match = and_(*[c == table.c[n] for c, n in zip(columns, names)])
+        rows = self.conn.execute(stmt.join_from(columns[0].table, table, match)).all()
+        self.conn.execute(delete(table))
+        return rows
+
+    def _key_table(self, types: tuple[type, ...]) -> Table:
+        """A session-private temporary table with one column per key part (created once per shape)."""
+        shape = "".join("i" if t is int else "f" for t in types)
+        cache = self.__dict__.setdefault("_key_tables", {})
+        if shape not in cache:
+            table = Table(f"hyperlink_keys_{shape}", MetaData(),
+                          *[Column(f"k{i}", Integer if c == "i" else Float) for i, c in enumerate(shape)],
+                          prefixes=["TEMPORARY"])
+            table.create(self.conn, checkfirst=True)
+            cache[shape] = table
+        return cache[shape]
+
+    def _bulk_insert_table(self, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns))
+        if compiled.positiontup is None:
+            self.conn.exec_driver_sql(compiled.string, [dict(zip(columns, r)) for r in rows])
+        else:
+            self.conn.exec_driver_sql(compiled.string, [tuple(r) for r in rows])
 
     def ensure_space(self, name: str, modality: str, dim: int, extractor: str = "") -> FeatureSpace:
         """The feature space ``name``, created if new; an existing one must agree on modality and dim."""
@@ -142,11 +178,12 @@ class VectorWrites:
         vectors = self._vectors(vectors, space, path, lines)
         located = [self._locate_video((path, lines[i]), v) for i, v in enumerate(videos)]
         # only this chunk's own (video, time) pairs are looked up: the statement and the set stay chunk-sized
-        wanted = sorted({(vid, float(t)) for (vid, _), t in zip(located, np.asarray(times).tolist())})
+        # (the row value matches the unique index (video_id, space_id, time), so each look-up is a seek)
+        wanted = sorted({(vid, space.id, float(t)) for (vid, _), t in zip(located, np.asarray(times).tolist())})
         existing: set[tuple[int, float]] = set(
-            tuple(r) for r in self._in(
-                select(KeyframeVectorRow.video_id, KeyframeVectorRow.time).where(KeyframeVectorRow.space_id == space.id),
-                tuple_(KeyframeVectorRow.video_id, KeyframeVectorRow.time), wanted, width=2)
+            tuple(r) for r in self._with_keys(
+                select(KeyframeVectorRow.video_id, KeyframeVectorRow.time),
+                (KeyframeVectorRow.video_id, KeyframeVectorRow.space_id, KeyframeVectorRow.time), wanted)
         )
         keep, rows = [], []
         for i, ((vid, duration), t) in enumerate(zip(located, np.asarray(times).tolist())):
@@ -203,9 +240,9 @@ class VectorWrites:
             video_ids[seg.video] = vid
         keys = sorted({(video_ids[seg.video], seg.start, seg.end) for seg in segments})
         existing = {  # only these spans are looked up: chunk-sized, whatever the store holds
-            (v, s, e): i for v, s, e, i in self._in(
+            (v, s, e): i for v, s, e, i in self._with_keys(
                 select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id),
-                tuple_(SegmentRow.video_id, SegmentRow.start, SegmentRow.end), keys, width=3)
+                (SegmentRow.video_id, SegmentRow.start, SegmentRow.end), keys)
         }
         # ids are never reused (an index or a run may still name a deleted segment): past the high-water mark
         top = self.conn.execute(select(SegmentRow.id).order_by(SegmentRow.id.desc()).limit(1)).scalar() or 0

@@ -18,8 +18,16 @@ def test_resegmenting_replaces_the_windows_and_the_old_index_is_refused(cli, tmp
     assert code == 0, err
     replaced = re.search(r"replaced (\d+) windows of 60/30 s snapped to \d+ cues with (\d+) windows of 30/15 s in 6 videos", err)
     assert replaced and replaced[1] == kept[1] and int(replaced[2]) > int(kept[1]), err
-    assert "rebuild them with `hyperlink index`" in " ".join(err.split())
+    assert "rebuild their indexes (`hyperlink index`)" in " ".join(err.split())
 
+    # the model was trained on the replaced windows: refused, for querying and for indexing
+    code, _, err = cli("query", "anchor_1", "--model", "bidnn")
+    flat = " ".join(err.split())
+    assert code == 5 and "was trained on windows cut with" in flat and "hyperlink train --name bidnn --replace" in flat
+    assert cli("index", "--model", "bidnn")[0] == 5
+    assert cli("train", "--model", "bidnn", "--text", "tfidf", "--visual", "demo-cnn", "--hidden", "16", "--rep", "8",
+               "--epochs", "1", "--replace")[0] == 0
+    # the model is current again; the index is not (built from the old windows and the old model)
     code, _, err = cli("query", "anchor_1", "--model", "bidnn")
     assert code == 5 and "stale" in err and "hyperlink index --model bidnn" in err
     assert cli("index", "--model", "bidnn")[0] == 0
