@@ -114,14 +114,18 @@ class VectorWrites:
         """
         if not keys:
             return []
-        names = tuple(f"k{i}" for i in range(len(columns)))
-        table = self._key_table(tuple(type(v) for v in keys[0]))
-        self.conn.execute(delete(table))
-        self._bulk_insert_table(table, names, keys)
-        match = and_(*[c == table.c[n] for c, n in zip(columns, names)])
+        table = self._fill_keys(keys)
+        match = and_(*[c == table.c[f"k{i}"] for i, c in enumerate(columns)])
         rows = self.conn.execute(stmt.join_from(columns[0].table, table, match)).all()
         self.conn.execute(delete(table))
         return rows
+
+    def _fill_keys(self, keys: list[tuple]) -> Table:
+        """The temporary key table of this shape, holding exactly ``keys``."""
+        table = self._key_table(tuple(type(v) for v in keys[0]))
+        self.conn.execute(delete(table))
+        self._bulk_insert_table(table, tuple(f"k{i}" for i in range(len(keys[0]))), keys)
+        return table
 
     def _key_table(self, types: tuple[type, ...]) -> Table:
         """A session-private temporary table with one column per key part (created once per shape)."""
@@ -238,8 +242,13 @@ class VectorWrites:
             vid, duration = self._locate_video(where, seg.video)
             self._check_within(where, seg.video, seg.end, duration, "segment")
             video_ids[seg.video] = vid
-        keys = sorted({(video_ids[seg.video], seg.start, seg.end) for seg in segments})
-        existing = {  # only these spans are looked up: chunk-sized, whatever the store holds
+        # only these spans are looked up (chunk-sized, whatever the store holds), and only in videos that
+        # have segments already: a fresh ingest looks nothing up
+        occupied = {r[0] for r in self._in(select(SegmentRow.video_id).distinct(), SegmentRow.video_id,
+                                            sorted(set(video_ids.values())))}
+        keys = sorted({(video_ids[seg.video], seg.start, seg.end) for seg in segments
+                       if video_ids[seg.video] in occupied})
+        existing = {
             (v, s, e): i for v, s, e, i in self._with_keys(
                 select(SegmentRow.video_id, SegmentRow.start, SegmentRow.end, SegmentRow.id),
                 (SegmentRow.video_id, SegmentRow.start, SegmentRow.end), keys)
@@ -291,14 +300,19 @@ class VectorWrites:
         ids = np.asarray(segment_ids, dtype=np.int64)
         if len(ids) != len(matrix):
             raise StoreError(f"{len(ids)} segment ids for {len(matrix)} vectors")
-        unique = sorted(set(ids.tolist()))
-        if replace:
-            for part in batched(unique, batch_size(self.conn)):
-                self.conn.execute(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
-                                                                 SegmentVectorRow.segment_id.in_(part)))
+        unique = [(i,) for i in sorted(set(ids.tolist()))]
+        if replace and unique:
+            keys = self._fill_keys(unique)
+            self.conn.execute(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
+                                                             SegmentVectorRow.segment_id.in_(select(keys.c.k0))))
+            self.conn.execute(delete(keys))
         elif unique:
-            done = [r[0] for r in self._in(select(SegmentVectorRow.segment_id).where(SegmentVectorRow.space_id == space.id),
-                                           SegmentVectorRow.segment_id, unique)]
+            have = select(SegmentVectorRow.segment_id).where(SegmentVectorRow.space_id == space.id)
+            lo, hi = unique[0][0], unique[-1][0]
+            if hi - lo < 2 * len(unique):  # dense ids (a fresh chunk): one range scan, no key table
+                done = [r[0] for r in self.conn.execute(have.where(SegmentVectorRow.segment_id.between(lo, hi))).all()]
+            else:
+                done = [r[0] for r in self._with_keys(have, (SegmentVectorRow.segment_id,), unique)]
             if done:
                 keep &= ~np.isin(ids, np.array(done, dtype=np.int64))
         _, first = np.unique(ids, return_index=True)  # a span listed twice gets one vector
