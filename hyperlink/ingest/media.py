@@ -178,7 +178,7 @@ def _encode_text(store: Store, name: str, new_cues: int, report: MediaReport) ->
         report.text = "no text vectors"
         return
     space = store.feature_space(tx_.space)
-    per_video = Counter(c.video for c in store.cues()[1])
+    per_video = store.cue_counts()
     with store.transaction() as tx:
         for video, count in sorted(per_video.items()):
             record_extraction(tx, video, space, tx_.name, tx_.version, count)

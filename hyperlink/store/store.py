@@ -264,6 +264,11 @@ class Store:
         rows = self._rows(stmt)
         return np.array([r[0] for r in rows], dtype=np.int64), [Cue(r[1], r[2], r[3], r[4]) for r in rows]
 
+    def cue_counts(self) -> dict[str, int]:
+        """Cues per video (videos without cues are absent)."""
+        return dict(self._rows(select(VideoRow.external_id, func.count(CueRow.id))
+                               .join(CueRow, CueRow.video_id == VideoRow.id).group_by(VideoRow.external_id)))
+
     def count_cues(self) -> int:
         return int(self._scalar(select(func.count()).select_from(CueRow)) or 0)
 
