@@ -18,8 +18,8 @@ import numpy as np
 from .errors import MismatchError
 from .models import Model
 from .segment import span_features
-from .types import Span
 from .store import ModelRecord, Store
+from .types import Span
 
 __all__ = ["embed_segments", "concat_embeddings", "embed_spans", "store_fingerprint", "SegmentEmbedding"]
 

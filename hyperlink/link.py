@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from .embed import embed_spans, store_fingerprint
-from .train import load_store_model
 from .errors import InputError, StoreError
 from .evaluate.trec import RunLine
 from .index import SearchIndex, SegmentLookup
-from .types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, Hit, Segment, Span, overlaps, shares_seconds
 from .store import Store
+from .train import load_store_model
+from .types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, Hit, Segment, Span, overlaps, shares_seconds
 
 __all__ = ["LinkOptions", "filter_targets", "Linker", "MAX_TARGETS", "parse_query"]
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from .errors import InputError, MismatchError
 from .models.bidnn import BiDNNConfig, BiDNNModel
-from .models.config import TrainConfig
 from .models.checkpoint import load_model, save_model
+from .models.config import TrainConfig
 from .models.loop import EpochStats
 
 __all__ = ["StandaloneOptions", "StandaloneReport", "run_standalone"]

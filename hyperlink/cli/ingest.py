@@ -229,10 +229,9 @@ def demo_cmd(
     Example: hyperlink --db data/demo/hyperlink.db demo --out data/demo
     """
     from ..demo import DemoSpec, generate_demo
-    from ..ingest.load import load_anchors, load_collection, load_keyframes, load_qrels, load_transcripts
     from ..ingest.encode import encode_text
-    from ..segment import cut_segments
-    from ..segment import WindowSpec
+    from ..ingest.load import load_anchors, load_collection, load_keyframes, load_qrels, load_transcripts
+    from ..segment import WindowSpec, cut_segments
 
     files = generate_demo(out, DemoSpec(videos=videos, seed=seed))
     say(f"[green]demo[/]: synthetic collection of {videos} videos written to {out}/")

@@ -17,8 +17,8 @@ from typing import IO, Iterable, Iterator, Literal, overload
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..types import Judgment
 from ..timecode import TimeFormatError, format_mss, parse_mss
+from ..types import Judgment
 
 __all__ = ["RawRunLine", "RunLine", "read_qrels", "read_run", "write_run", "format_run_line"]
 

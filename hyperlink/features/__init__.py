@@ -1,6 +1,14 @@
 """Feature extractors, text and visual, in one registry (``registry``); none of them touches the store."""
 
-from .registry import TEXT_EXTRACTORS, VISUAL_EXTRACTORS, TextExtractor, VisualExtractor, make_text_encoder, text_extractor, visual_extractor
+from .registry import (
+           TEXT_EXTRACTORS,
+           VISUAL_EXTRACTORS,
+           TextExtractor,
+           VisualExtractor,
+           make_text_encoder,
+           text_extractor,
+           visual_extractor,
+)
 from .sentence import MiniLMEncoder
 from .text import TextEncoder, TfidfSvdEncoder
 

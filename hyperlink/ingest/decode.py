@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
 from ..deps import require
+from ..errors import InputError
 
 __all__ = ["VIDEO_EXTENSIONS", "KeyframeSpec", "Keyframe", "VideoInfo", "probe", "iter_keyframes", "frame_distance"]
 

@@ -20,16 +20,15 @@ import numpy as np
 
 from ..checksum import file_sha256
 from ..errors import HyperlinkError, InputError, MismatchError, MissingDependency, StoreError
-from . import read_transcripts
+from ..features.registry import VisualExtractor, text_extractor, visual_extractor
 from ..parsed import Parsed
-from ..segment import CutReport, cut_segments
-from .encode import encode_text
-from ..segment import WindowSpec
-from ..types import Video
+from ..segment import CutReport, WindowSpec, cut_segments
 from ..store import DURATION_SLACK, IngestReport, Store
 from ..store.extractions import extractions, forget_keyframes, record_extraction
+from ..types import Video
+from . import read_transcripts
 from .decode import VIDEO_EXTENSIONS, KeyframeSpec, iter_keyframes
-from ..features.registry import VisualExtractor, text_extractor, visual_extractor
+from .encode import encode_text
 
 __all__ = ["MediaSpec", "VideoOutcome", "MediaReport", "find_videos", "ingest_media"]
 

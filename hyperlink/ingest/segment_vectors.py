@@ -26,8 +26,8 @@ from ._matrix import (
     MatrixRows,
     NpyMatrix,
     RowCountMismatch,
-    rows_per_chunk,
     iter_csv_matrix,
+    rows_per_chunk,
     split_csv_line,
     zip_rows,
 )

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..parsed import Parsed
-from ..types import Cue
 from ..timecode import TimeFormatError, parse_clock
+from ..types import Cue
 from ._common import check_span, dispatch, jsonl_records, read_text, require, time_of
 
 __all__ = ["read_transcripts"]

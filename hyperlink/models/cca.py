@@ -16,9 +16,9 @@ import torch
 from ..errors import InputError
 from .base import Model, duplicate_missing
 from .data import Pairs
+from .loop import TrainResult
 from .moments import CrossMoments
 from .registry import register
-from .loop import TrainResult
 
 __all__ = ["CCAConfig", "CCAModel", "fit_cca", "solve_cca"]
 

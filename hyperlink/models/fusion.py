@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Model
-from .registry import register
 from .loop import TrainResult
+from .registry import register
 
 __all__ = ["SingleConfig", "ConcatConfig", "TextModel", "VisualModel", "ConcatModel"]
 

@@ -28,7 +28,6 @@ from ..errors import InputError
 from .config import TrainConfig
 from .data import Pairs
 
-
 __all__ = ["EpochStats", "TrainResult", "plot_history", "make_optimiser", "train_step",
            "fit_network", "resolve_device", "seeded"]
 

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 from ..errors import InputError
 from .base import Model
-from .loop import EpochStats, TrainResult
 from .config import config_from_dict, config_to_dict, override
+from .loop import EpochStats, TrainResult
 
 __all__ = ["register", "model_class", "available_models", "create_model", "make_config", "model_settings", "train_model"]
 

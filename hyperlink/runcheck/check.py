@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Protocol
 
 from ..parsed import Parsed
-from ..types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, overlaps, shares_seconds
 from ..timecode import format_mss
+from ..types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, overlaps, shares_seconds
 
 __all__ = [
     "LENGTH_SLACK", "MAX_LENGTH", "MAX_TARGETS", "MIN_LENGTH", "RULES",

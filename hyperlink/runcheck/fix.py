@@ -23,8 +23,8 @@ from typing import Callable, Iterable, Mapping
 
 from ..evaluate.trec import RunLine
 from ..parsed import Parsed
-from ..types import Anchor
 from ..timecode import format_mss
+from ..types import Anchor
 from .check import LENGTH_SLACK, MAX_LENGTH, MAX_TARGETS, MIN_LENGTH, Target, numbered, span_text
 
 __all__ = ["FIXES", "Change", "fix_run"]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from .. import settings
 from ..errors import StoreError
 from ..types import Anchor, Cue, Judgment, Segment, Video
-from .batching import batched, batch_size
+from .batching import batch_size, batched
 from .migrate import upgrade_to_head
 from .records import FeatureSpace, ModelRecord, SegmentMatrix, SegmentTable
 from .schema import (

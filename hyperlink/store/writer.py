@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 from ..errors import InputError, StoreError
 from ..parsed import Parsed
 from ..types import Anchor, Cue, Judgment, Video
+from .batching import batch_size, batched
 from .records import DURATION_SLACK, IngestReport, ModelRecord
 from .schema import AnchorRow, CueRow, IngestRow, JudgmentRow, ModelRow, VideoRow
-from .batching import batch_size, batched
 from .vector_files import VectorFiles
 from .vector_writes import VectorWrites
 

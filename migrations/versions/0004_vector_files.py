@@ -9,7 +9,6 @@ Create Date: 2026-11-30 10:40:00
 """
 
 from alembic import op
-import numpy as np
 import sqlalchemy as sa
 
 revision = '0004'

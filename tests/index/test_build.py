@@ -61,7 +61,7 @@ def test_chunked_ivf_index_is_exact_when_every_list_is_probed(indexed, tmp_path)
     index.set_nprobe(4)
     x, ids = whole(store, name)
     np.testing.assert_array_equal(index.search(x, 20)[1], brute_force(x, ids, x, 20)[1])
-    again = build_index(store, name, tmp_path / "again", factory="IVF4,Flat", device="cpu", chunk_rows=7)
+    build_index(store, name, tmp_path / "again", factory="IVF4,Flat", device="cpu", chunk_rows=7)
     assert (tmp_path / "idx" / "index.faiss").read_bytes() == (tmp_path / "again" / "index.faiss").read_bytes()
 
 
