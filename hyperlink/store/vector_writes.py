@@ -236,12 +236,21 @@ class VectorWrites:
                      lines: list[int] | None = None) -> tuple[np.ndarray, int]:
         """Store ``segments`` (skipping spans already there); returns every segment's id and the count added."""
         ids = np.zeros(len(segments), dtype=np.int64)
+        latest: dict[str, float] = {}  # per video, the latest end: one check per video, not per segment
+        for seg in segments:
+            if seg.end > latest.get(seg.video, -1.0):
+                latest[seg.video] = seg.end
+        known = self._video_map()
         video_ids = {}
-        for i, seg in enumerate(segments):
-            where = (path, lines[i] if lines else None)
-            vid, duration = self._locate_video(where, seg.video)
-            self._check_within(where, seg.video, seg.end, duration, "segment")
-            video_ids[seg.video] = vid
+        for video, end in latest.items():
+            found = known.get(video)
+            if found is None or end > found[1] + DURATION_SLACK:  # name the first offending line
+                for i, seg in enumerate(segments):
+                    if seg.video == video:
+                        where = (path, lines[i] if lines else None)
+                        vid, duration = self._locate_video(where, seg.video)
+                        self._check_within(where, seg.video, seg.end, duration, "segment")
+            video_ids[video] = found[0]
         # only these spans are looked up (chunk-sized, whatever the store holds), and only in videos that
         # have segments already: a fresh ingest looks nothing up
         occupied = {r[0] for r in self._in(select(SegmentRow.video_id).distinct(), SegmentRow.video_id,
@@ -325,7 +334,8 @@ class VectorWrites:
             .values(revision=FeatureSpaceRow.revision + 1)
         )
         if len(idx):
-            block = self._write_block(space, "segment", matrix[idx])
+            kept = matrix if len(idx) == len(matrix) else matrix[idx]  # no copy when every row is kept
+            block = self._write_block(space, "segment", kept)
             self._bulk_insert(SegmentVectorRow, ("segment_id", "space_id", "block_id", "row"),
                               [(s, space.id, block, r) for r, s in enumerate(ids[idx].tolist())])
         return len(idx)
