@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .errors import MismatchError, StoreError
+from .errors import InputError, MismatchError, StoreError
+from .types import check_name
 from .models import DiskPairs, EpochStats, Model, TrainResult, load_model, save_model, train_model
 from .models.config import config_to_dict
 from .store import ModelRecord, Store
@@ -40,6 +41,10 @@ def train_from_store(store: Store, kind: str, name: str, text_space: str, visual
     ``chunk_rows``: segments read from the store (and statistics accumulated) per chunk;
     ``hyperlink.settings.chunk_rows()`` by default. The cache takes n x (m1 + m2) x 4 bytes of disk meanwhile.
     """
+    try:
+        check_name(name, "model name")
+    except ValueError as exc:
+        raise InputError(f"--name: {exc}") from None
     if not replace and any(m.name == name for m in store.models()):
         raise StoreError(f"a model named {name!r} exists; choose another --name or pass --replace")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -5,11 +5,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps", "shares_seconds",
+__all__ = ["check_name", "Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps", "shares_seconds",
            "MIN_TARGET", "MAX_TARGET", "MAX_TARGETS"]
 
 # The run rules (TRECVID / MediaEval): a target lasts 10-120 s; at most 1000 targets per anchor.
 MIN_TARGET, MAX_TARGET, MAX_TARGETS = 10.0, 120.0, 1000
+
+
+def check_name(name: str, what: str) -> str:
+    """``name`` when it can safely become a file or folder name; else ValueError saying why.
+
+    >>> check_name("bidnn-512", "model name")
+    'bidnn-512'
+    >>> check_name("../x", "model name")
+    Traceback (most recent call last):
+    ...
+    ValueError: model name '../x' cannot contain '/' or '\\'; use letters, digits, '-', '_' and '.'
+    """
+    if "/" in name or "\\" in name:
+        raise ValueError(f"{what} {name!r} cannot contain '/' or '\\'; use letters, digits, '-', '_' and '.'")
+    if not name or name in (".", "..") or name.startswith("."):
+        raise ValueError(f"{what} {name!r} must not be empty or start with '.'")
+    if any(ord(c) < 32 for c in name) or len(name) > 200:
+        raise ValueError(f"{what} {name!r} must be at most 200 printable characters")
+    return name
 
 
 def _check_span(start: float, end: float) -> None:

@@ -28,8 +28,9 @@ ingest_app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 
-console = Console()
-err_console = Console(stderr=True)
+# emoji=False: rich would turn "FILE:100:" into "FILE💯" and ":1234:" into "🔢", losing the line number
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 
 @dataclass

@@ -219,9 +219,11 @@ def write_run(lines: Iterable[RunLine], path: str | Path) -> int:
     """
     p = Path(path)
     count = 0
-    opener = gzip.open if p.name.endswith(".gz") else open
-    with opener(p, "wt", encoding="utf-8", newline="\n") as handle:
-        for line in lines:
-            handle.write(format_run_line(line) + "\n")
-            count += 1
+    with open(p, "wb") as raw:
+        # .gz: no time stamp and no file name in the header, so the same run gives the same bytes
+        binary = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if p.name.endswith(".gz") else raw
+        with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as handle:
+            for line in lines:
+                handle.write(format_run_line(line) + "\n")
+                count += 1
     return count

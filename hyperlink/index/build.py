@@ -18,10 +18,11 @@ import numpy as np
 
 from .. import settings
 from ..embed import embed_segments, store_fingerprint
-from ..errors import StoreError
+from ..errors import InputError, StoreError
 from ..models import Model
 from ..store import ModelRecord, Store
 from ..train import default_model_dir, load_store_model
+from ..types import check_name
 from .plan import MIN_PER_LIST, PQ_KSUB, IndexPlan, parse_bytes, plan_index
 from .recall import QUERIES, ExactTopK, choose_nprobe
 from .search_index import IndexManifest, SearchIndex, faiss_module
@@ -34,6 +35,10 @@ SAMPLE_SHARE = 4  # the training sample may take at most 1/SAMPLE_SHARE of the m
 
 def default_index_dir(db: str, model: str) -> Path:
     """``indexes/<model>/`` beside the store's ``models/`` folder."""
+    try:
+        check_name(model, "model name")
+    except ValueError as exc:
+        raise InputError(f"--model: {exc}") from None
     return default_model_dir(db).parent / settings.INDEX_DIR / model
 
 
