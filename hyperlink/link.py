@@ -92,6 +92,9 @@ class Linker:
         out: list[list[Hit]] = [[] for _ in vectors]
         todo = [i for i, v in enumerate(vectors) if v is not None]
         total = int(self.index.index.ntotal)
+        limit = getattr(self.index, "max_k", None)  # faiss-gpu: at most 2048 neighbours per search
+        if limit:
+            total = min(total, limit)
         depth = min(total, max(4 * options.k, options.k + 100))
         while todo:
             scores, ids = self.index.search(np.stack([vectors[i] for i in todo]), depth)

@@ -115,3 +115,19 @@ def test_linker_with_the_side_table_gives_the_naive_run(demo_store, options):
     np.testing.assert_allclose([l.score for l in lines], [l.score for l in expected], rtol=1e-5, atol=1e-6)
     assert not empty and {l.anchor for l in lines} == {a.id for a in anchors}
     assert blacklisted and not blacklisted & {l.video for l in lines}
+
+
+def test_searches_stay_within_a_gpu_index_depth_limit(demo_store):
+    """faiss-gpu answers at most 2048 neighbours per search: the linker never asks for more there.
+    Simulated on the CPU path with a tiny limit, so the capped walk is exercised."""
+    from hyperlink.link import Linker
+
+    store, index_dir = demo_store
+    linker = Linker(store, "m", index_dir, device="cpu")
+    linker.index.max_k = 40
+    asked = []
+    search = linker.index.search
+    linker.index.search = lambda q, k: asked.append(k) or search(q, k)
+    lines, empty, _ = linker.run(store.anchors(), "r", LinkOptions(30))
+    assert asked and max(asked) <= 40
+    assert lines and all(l.rank <= 30 for l in lines)

@@ -24,6 +24,8 @@ import numpy as np
 from ..errors import HyperlinkError, InputError, MismatchError, MissingDependency
 from .directory import atomic_directory, digests, verify_digests
 
+GPU_MAX_K = 2048  # faiss-gpu returns at most this many neighbours per call
+
 __all__ = ["faiss_module", "gpu_available", "order_hits", "IndexManifest", "SearchIndex", "INDEX_FILE", "MANIFEST_FILE"]
 
 INDEX_FILE, MANIFEST_FILE = "index.faiss", "manifest.json"
@@ -129,6 +131,7 @@ class SearchIndex:
         self.manifest = manifest
         self.device = device
         self.mapped = mapped  # codes memory-mapped from index.faiss: adding would abort faiss
+        self.max_k: int | None = None  # most neighbours one search may ask for (GPU_MAX_K on a GPU)
         self._search_index = index
 
     # --- building -----------------------------------------------------------------------------
@@ -252,9 +255,11 @@ class SearchIndex:
             self._resources = faiss.StandardGpuResources()
             self._search_index = faiss.index_cpu_to_gpu(self._resources, 0, self.index)
             self.device = "gpu"
+            self.max_k = GPU_MAX_K
         else:
             self._search_index = self.index
             self.device = "cpu"
+            self.max_k = None
 
     # --- searching ----------------------------------------------------------------------------
 
