@@ -45,5 +45,46 @@ def test_missing_file_is_an_input_error(cli, tmp_path):
 
 
 def test_stats_on_an_empty_store(cli):
+    from hyperlink.store import Store
+
+    Store.open(cli.db).close()  # created empty (ingest commands create it)
     code, out, _ = cli("stats", "--json")
     assert code == 0 and '"videos": 0' in out
+
+
+def test_a_read_command_on_a_missing_store_names_it_and_creates_nothing(cli, tmp_path):
+    code, _, err = cli("stats", db_path=str(tmp_path / "typo.db"))
+    assert code == 4 and "no store at" in err and "typo.db" in err
+    assert not (tmp_path / "typo.db").exists()
+
+
+def _foreign(path, sql):
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.executescript(sql)
+    con.commit()
+    con.close()
+    return path.read_bytes()
+
+
+def test_a_foreign_sqlite_database_is_refused_and_left_byte_identical(cli, tmp_path):
+    other = tmp_path / "other.db"
+    before = _foreign(other, "CREATE TABLE videos (x TEXT); INSERT INTO videos VALUES ('mine');")
+    for args in (("stats",), ("ingest", "collection", tmp_path / "none.txt")):
+        code, _, err = cli(*args, db_path=str(other))
+        assert code == 4 and "is not a hyperlink store" in err and "Traceback" not in err
+    assert other.read_bytes() == before and not (tmp_path / "other.vectors").exists()
+
+
+def test_a_newer_schema_a_text_file_and_a_folder_are_refused(cli, tmp_path):
+    newer = tmp_path / "newer.db"
+    _foreign(newer, "CREATE TABLE alembic_version (version_num TEXT); INSERT INTO alembic_version VALUES ('9999');")
+    code, _, err = cli("stats", db_path=str(newer))
+    assert code == 4 and "upgrade hyperlink" in err
+    note = tmp_path / "notes.txt"
+    note.write_text("hello\n")
+    code, _, err = cli("stats", db_path=str(note))
+    assert code == 4 and "is not a SQLite database" in err and note.read_text() == "hello\n"
+    code, _, err = cli("stats", db_path=str(tmp_path))
+    assert code == 4 and "is a folder" in err

@@ -60,11 +60,12 @@ def _global(
     state.quiet = quiet
 
 
-def open_store():
-    """Open (creating or upgrading) the store named by --db."""
+def open_store(create: bool = False):
+    """Open (upgrading) the store named by --db; only commands that add to it (``create``) make a new one,
+    so a typo in --db on a read command is an error, not an empty store."""
     from ..store import Store
 
-    return Store.open(state.db)
+    return Store.open(state.db, create=create)
 
 
 def say(message: str) -> None:

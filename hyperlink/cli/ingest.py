@@ -32,7 +32,7 @@ def ingest_collection(
     """
     from ..ingest.load import load_collection
 
-    _report(load_collection(open_store(), path, blacklist))
+    _report(load_collection(open_store(create=True), path, blacklist))
 
 
 @ingest_app.command("blacklist")
@@ -43,7 +43,7 @@ def ingest_blacklist(path: Path = Existing) -> None:
     """
     from ..ingest.load import load_blacklist
 
-    _report(load_blacklist(open_store(), path))
+    _report(load_blacklist(open_store(create=True), path))
 
 
 @ingest_app.command("transcripts")
@@ -57,7 +57,7 @@ def ingest_transcripts(
     """
     from ..ingest.load import load_transcripts
 
-    _report(load_transcripts(open_store(), list(paths), video))
+    _report(load_transcripts(open_store(create=True), list(paths), video))
 
 
 @ingest_app.command("keyframes")
@@ -73,7 +73,7 @@ def ingest_keyframes(
     """
     from ..ingest.load import load_keyframes
 
-    _report(load_keyframes(open_store(), path, space, index, extractor))
+    _report(load_keyframes(open_store(create=True), path, space, index, extractor))
 
 
 @ingest_app.command("segment-vectors")
@@ -90,7 +90,7 @@ def ingest_segment_vectors(
     """
     from ..ingest.load import load_segment_vectors
 
-    _report(load_segment_vectors(open_store(), path, segments, space, modality, extractor))
+    _report(load_segment_vectors(open_store(create=True), path, segments, space, modality, extractor))
 
 
 @ingest_app.command("libsvm")
@@ -109,7 +109,7 @@ def ingest_libsvm(
     """
     from ..ingest.load import load_libsvm
 
-    _report(load_libsvm(open_store(), path, segments, a_space, a_dim, b_space, b_dim, a_modality))
+    _report(load_libsvm(open_store(create=True), path, segments, a_space, a_dim, b_space, b_dim, a_modality))
 
 
 @ingest_app.command("anchors")
@@ -120,7 +120,7 @@ def ingest_anchors(path: Path = Existing) -> None:
     """
     from ..ingest.load import load_anchors
 
-    _report(load_anchors(open_store(), path))
+    _report(load_anchors(open_store(create=True), path))
 
 
 @ingest_app.command("qrels")
@@ -131,7 +131,7 @@ def ingest_qrels(path: Path = Existing) -> None:
     """
     from ..ingest.load import load_qrels
 
-    _report(load_qrels(open_store(), path))
+    _report(load_qrels(open_store(create=True), path))
 
 
 @app.command("encode-text")
@@ -237,7 +237,7 @@ def demo_cmd(
     say(f"[green]demo[/]: synthetic collection of {videos} videos written to {out}/")
     if not ingest:
         return
-    store = open_store()
+    store = open_store(create=True)
     _report(load_collection(store, files.collection))
     _report(load_transcripts(store, [files.transcripts]))
     _report(load_keyframes(store, files.keyframes, "demo-cnn", files.keyframe_index,

@@ -51,7 +51,7 @@ def ingest_media_cmd(
     except ValueError as exc:
         raise InputError(str(exc)) from None
     with progress_bar("ingesting videos") as progress:
-        report = ingest_media(open_store(), folder, spec, progress)
+        report = ingest_media(open_store(create=True), folder, spec, progress)
     for v in report.videos:
         if v.status == "failed":
             say(f"[red]failed[/]: {escape(v.error or '')}")

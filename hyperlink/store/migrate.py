@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-__all__ = ["migrations_dir", "upgrade_to_head", "current_revision", "head_revision"]
+__all__ = ["migrations_dir", "upgrade_to_head", "current_revision", "head_revision", "known_revisions"]
 
 
 def migrations_dir() -> Path:
@@ -35,6 +35,10 @@ def _config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
 
 
 def current_revision(connection: Connection) -> str | None:

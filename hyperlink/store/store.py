@@ -5,21 +5,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
+from urllib.parse import quote
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from .. import settings
 from ..errors import StoreError
 from ..types import Anchor, Cue, Judgment, Segment, Video
 from .batching import batch_size, batched
-from .migrate import upgrade_to_head
+from .migrate import head_revision, known_revisions, upgrade_to_head
 from .records import FeatureSpace, ModelRecord, SegmentMatrix, SegmentTable
 from .schema import (
     AnchorRow,
@@ -67,6 +69,44 @@ def vector_dir_for(url: str) -> Path | None:
     return Path((u.database or "hyperlink") + settings.VECTOR_DIR_SUFFIX)
 
 
+def _check_owned(tables: set[str], revision: str | None, where: str) -> None:
+    """Refuse, before any write, a database hyperlink does not own or whose schema is newer than this code."""
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(f"{where} is not a hyperlink store (it holds other tables: {shown}); nothing was changed: "
+                         "point --db at a hyperlink store or at a new file")
+    if revision is not None and revision not in known_revisions():
+        raise StoreError(f"{where} has schema revision {revision!r}, which this hyperlink does not know (it knows up to "
+                         f"{head_revision()!r}): it was written by a newer hyperlink, so upgrade hyperlink, or it is "
+                         "another application's database")
+
+
+def _check_sqlite_file(path: Path, create: bool) -> None:
+    """A SQLite store file: missing (created only when ``create``), or a SQLite database hyperlink owns."""
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no store at {path}: create one with `hyperlink ingest collection FILE`, or check --db")
+        return
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a store file: give --db a file path")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if not head:
+        return  # an empty file: a new store
+    if head != b"SQLite format 3\x00":
+        raise StoreError(f"{path} is not a SQLite database; nothing was changed: point --db at a hyperlink store "
+                         "or at a new file")
+    con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)  # read-only: no journal change
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchone() if "alembic_version" in tables else None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a readable SQLite database ({exc}); nothing was changed") from None
+    finally:
+        con.close()
+    _check_owned(tables, revision[0] if revision else None, str(path))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -85,11 +125,14 @@ class Store:
         self._temporary = temporary  # an in-memory store's vectors folder, removed on close
 
     @classmethod
-    def open(cls, target: str | Path, vector_dir: str | Path | None = None) -> "Store":
-        """Open ``target`` (a path or a SQLAlchemy URL), creating or upgrading it to the newest schema.
+    def open(cls, target: str | Path, vector_dir: str | Path | None = None, create: bool = True) -> "Store":
+        """Open ``target`` (a path or a SQLAlchemy URL), creating (unless ``create`` is False) or upgrading
+        it to the newest schema.
 
-        ``vector_dir``: where the vector files live (default: :func:`vector_dir_for`). Files left by a
-        killed writer are put right before anything else happens (see ``vector_files``).
+        A database that is not a hyperlink store (other tables, no hyperlink schema) or that has a
+        schema newer than this code is refused before anything is written to it. ``vector_dir``: where
+        the vector files live (default: :func:`vector_dir_for`). Files left by a killed writer are put
+        right before anything else happens (see ``vector_files``).
         """
         url = database_url(str(target))
         is_sqlite = url.startswith("sqlite")
@@ -97,6 +140,7 @@ class Store:
             path = Path(make_url(url).database or "")
             if path.parent and not path.parent.exists():
                 raise StoreError(f"cannot create the store {path}: folder {path.parent} does not exist")
+            _check_sqlite_file(path, create)
         root = Path(vector_dir) if vector_dir is not None else vector_dir_for(url)
         temporary = root is None
         if temporary:
@@ -104,6 +148,13 @@ class Store:
         engine = create_engine(url)
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
+        if not is_sqlite:
+            with engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+                revision = None
+                if "alembic_version" in tables:
+                    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            _check_owned(tables, revision, make_url(url).render_as_string(hide_password=True))
         with engine.begin() as conn:
             upgrade_to_head(conn)
         store = cls(engine, root, temporary)

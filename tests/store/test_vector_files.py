@@ -182,6 +182,7 @@ def test_a_database_error_is_one_line_without_sql(cli, monkeypatch):
 
         raise OperationalError("SELECT " + ", ".join(["?"] * 5000), list(range(5000)), sqlite3.OperationalError("too many SQL variables"))
 
+    S.open(cli.db).close()
     monkeypatch.setattr(S, "counts", broken)
     code, out, err = cli("stats")
     assert code == 1
