@@ -80,8 +80,8 @@ def override(config: C, values: Mapping[str, Any]) -> C:
     if unknown:
         choices = ", ".join(sorted((own | train_keys) - {"train"}))
         raise InputError(f"unknown setting(s) {', '.join(unknown)} for {type(config).__name__}; choose from: {choices}")
-    top = {k: v for k, v in values.items() if k in own and k != "train"}
-    sub = {k: v for k, v in values.items() if k in train_keys and k not in own}
+    top = {k: _coerce(k, v, getattr(config, k)) for k, v in values.items() if k in own and k != "train"}
+    sub = {k: _coerce(k, v, getattr(train, k)) for k, v in values.items() if k in train_keys and k not in own}
     if isinstance(values.get("train"), Mapping):
         sub.update(values["train"])
     if sub:
@@ -89,6 +89,38 @@ def override(config: C, values: Mapping[str, Any]) -> C:
     elif "train" in values and is_dataclass(values["train"]):
         top["train"] = values["train"]
     return dataclasses.replace(config, **top)
+
+
+_KINDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of the setting's default (int, float, bool, str); InputError naming the setting.
+
+    >>> _coerce("hidden", "512", 100), _coerce("lr", 1, 0.1), _coerce("tied", "false", True)
+    (512, 1.0, False)
+    """
+    kind = type(default)
+    if default is None or kind not in _KINDS or isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    try:
+        if kind is bool:
+            text = str(value).strip().lower()
+            if text not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return text in ("true", "1", "yes")
+        if kind is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(str(value).strip()) if not isinstance(value, float) else int(value)
+        if kind is float:
+            out = float(value)
+            if out != out or out in (float("inf"), float("-inf")):
+                raise ValueError
+            return out
+        return str(value)
+    except (TypeError, ValueError):
+        raise InputError(f"setting {name} must be {_KINDS[kind]}, got {value!r}") from None
 
 
 def _dataclass_type(cls: type, name: str) -> type | None:

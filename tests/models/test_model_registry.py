@@ -28,3 +28,16 @@ def test_fit_and_embed(kind, pairs):
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-4)
     one = np.ones(len(a), bool)
     assert model.embed(a, b, one, one).vectors.shape[1] == vectors.shape[1]
+
+
+def test_setting_values_are_type_checked():
+    import pytest as _pytest
+
+    from hyperlink.errors import InputError
+    from hyperlink.models import make_config
+
+    assert make_config("bidnn", {"hidden": "64", "epochs": 3}).hidden == 64
+    with _pytest.raises(InputError, match="setting hidden must be an integer, got 'abc'"):
+        make_config("bidnn", {"hidden": "abc"})
+    with _pytest.raises(InputError, match="setting lr must be a number"):
+        make_config("bidnn", {"lr": "fast"})
