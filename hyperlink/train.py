@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError, MismatchError, StoreError
-from .types import check_name
 from .models import DiskPairs, EpochStats, Model, TrainResult, load_model, save_model, train_model
 from .models.config import config_to_dict
 from .store import ModelRecord, Store
 from .store.store import database_url
+from .store.vector_files import process_alive
+from .types import check_name
 
 __all__ = ["default_model_dir", "train_from_store", "load_store_model"]
 
@@ -81,13 +82,8 @@ def _remove_stale_caches(out_dir: Path) -> None:
         found = _CACHE.match(path.name)
         if not found or not path.is_dir():
             continue
-        pid = int(found.group(1))
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not process_alive(int(found.group(1))):
             shutil.rmtree(path, ignore_errors=True)
-        except PermissionError:
-            pass
 
 
 def load_store_model(store: Store, name: str) -> tuple[ModelRecord, Model]:

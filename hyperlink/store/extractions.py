@@ -70,7 +70,6 @@ def forget_keyframes(tx: Writer, video: str, space: FeatureSpace) -> int:
     """Delete ``video``'s keyframe vectors in ``space`` and their extraction record (to re-extract them)."""
     vid = _video_id(tx, video)
     tx.conn.execute(delete(ExtractionRow).where(ExtractionRow.video_id == vid, ExtractionRow.space_id == space.id))
-    result = tx.conn.execute(
+    return tx.drop_vectors(
         delete(KeyframeVectorRow).where(KeyframeVectorRow.video_id == vid, KeyframeVectorRow.space_id == space.id)
     )
-    return result.rowcount or 0

@@ -7,11 +7,11 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from urllib.parse import quote
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import numpy as np
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text

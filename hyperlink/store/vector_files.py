@@ -32,14 +32,15 @@ import numpy as np
 
 from ..errors import StoreError
 
-__all__ = ["VectorFiles", "KINDS"]
+__all__ = ["VectorFiles", "KINDS", "process_alive"]
 
 KINDS = ("segment", "keyframe", "cue")
 _FINAL = re.compile(r"^(?:segment|keyframe|cue)-[0-9a-f]{32}\.npy$")
 _TEMP = re.compile(r"^((?:segment|keyframe|cue)-[0-9a-f]{32}\.npy)\.(\d+)\.tmp$")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a temporary file of a live writer is not garbage)."""
     if pid == os.getpid():
         return True
     try:
@@ -187,7 +188,7 @@ class VectorFiles:
                     if final in referenced:
                         self.publish(final, path)
                         published += 1
-                    elif not _alive(int(temp.group(2))):
+                    elif not process_alive(int(temp.group(2))):
                         path.unlink(missing_ok=True)
                         deleted += 1
                 elif _FINAL.match(path.name) and name not in referenced:

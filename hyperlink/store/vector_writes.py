@@ -44,11 +44,21 @@ class VectorWrites:
         self.files = files
         self._written: list[tuple[str, Path]] = []  # (final name, temporary path) of this transaction
         self._doomed: list[str] = []  # final names of blocks dropped by this transaction
+        self._dropped = False  # did this transaction delete any vector? (only then can a block be unused)
+        self._key_tables: dict[str, Table] = {}  # temporary key tables by column shape
 
     # --- the transaction's files ---------------------------------------------------------------
 
+    def drop_vectors(self, statement) -> int:
+        """Run a DELETE of vector rows; their blocks are checked for other users before the commit."""
+        self._dropped = True
+        return self.conn.execute(statement).rowcount or 0
+
     def before_commit(self) -> None:
-        """Drop blocks that no vector refers to any more (their files go after the commit)."""
+        """Drop blocks that no vector refers to any more (their files go after the commit). Only a
+        transaction that deleted vectors can leave such blocks, so the others skip the look-up."""
+        if not self._dropped:
+            return
         unused = select(VectorBlockRow.id, VectorBlockRow.file).where(
             *[~exists().where(t.block_id == VectorBlockRow.id) for t in _LOCATORS]
         )
@@ -88,7 +98,8 @@ class VectorWrites:
         """
         if not rows:
             return
-        compiled = insert(table.__table__).compile(dialect=self.conn.dialect, column_keys=list(columns))
+        table = getattr(table, "__table__", table)  # an ORM class or a plain (temporary) Table
+        compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns))
         order = compiled.positiontup
         if order is None:  # named paramstyle
             self.conn.exec_driver_sql(compiled.string, [dict(zip(columns, r)) for r in rows])
@@ -124,13 +135,13 @@ class VectorWrites:
         """The temporary key table of this shape, holding exactly ``keys``."""
         table = self._key_table(tuple(type(v) for v in keys[0]))
         self.conn.execute(delete(table))
-        self._bulk_insert_table(table, tuple(f"k{i}" for i in range(len(keys[0]))), keys)
+        self._bulk_insert(table, tuple(f"k{i}" for i in range(len(keys[0]))), keys)
         return table
 
     def _key_table(self, types: tuple[type, ...]) -> Table:
         """A session-private temporary table with one column per key part (created once per shape)."""
         shape = "".join("i" if t is int else "f" for t in types)
-        cache = self.__dict__.setdefault("_key_tables", {})
+        cache = self._key_tables
         if shape not in cache:
             table = Table(f"hyperlink_keys_{shape}", MetaData(),
                           *[Column(f"k{i}", Integer if c == "i" else Float) for i, c in enumerate(shape)],
@@ -138,13 +149,6 @@ class VectorWrites:
             table.create(self.conn, checkfirst=True)
             cache[shape] = table
         return cache[shape]
-
-    def _bulk_insert_table(self, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns))
-        if compiled.positiontup is None:
-            self.conn.exec_driver_sql(compiled.string, [dict(zip(columns, r)) for r in rows])
-        else:
-            self.conn.exec_driver_sql(compiled.string, [tuple(r) for r in rows])
 
     def ensure_space(self, name: str, modality: str, dim: int, extractor: str = "") -> FeatureSpace:
         """The feature space ``name``, created if new; an existing one must agree on modality and dim."""
@@ -210,7 +214,7 @@ class VectorWrites:
 
     def clear_cue_vectors(self, space: FeatureSpace) -> None:
         """Forget every cue vector of ``space`` (their files go when the transaction commits)."""
-        self.conn.execute(delete(CueVectorRow).where(CueVectorRow.space_id == space.id))
+        self.drop_vectors(delete(CueVectorRow).where(CueVectorRow.space_id == space.id))
 
     def add_cue_vectors(self, space: FeatureSpace, cue_ids: np.ndarray, matrix: np.ndarray) -> int:
         """Vectors of ``space`` for cues that have none in it yet (a chunk of an encode-text run)."""
@@ -284,7 +288,7 @@ class VectorWrites:
     def delete_segments(self, origin: str) -> int:
         """Remove every segment of ``origin`` with its vectors (their files go when the transaction commits)."""
         ids = select(SegmentRow.id).where(SegmentRow.origin == origin)
-        self.conn.execute(delete(SegmentVectorRow).where(SegmentVectorRow.segment_id.in_(ids)))
+        self.drop_vectors(delete(SegmentVectorRow).where(SegmentVectorRow.segment_id.in_(ids)))
         removed = self.conn.execute(delete(SegmentRow).where(SegmentRow.origin == origin)).rowcount or 0
         self.conn.execute(FeatureSpaceRow.__table__.update().values(revision=FeatureSpaceRow.revision + 1))
         return int(removed)
@@ -312,7 +316,7 @@ class VectorWrites:
         unique = [(i,) for i in sorted(set(ids.tolist()))]
         if replace and unique:
             keys = self._fill_keys(unique)
-            self.conn.execute(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
+            self.drop_vectors(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
                                                              SegmentVectorRow.segment_id.in_(select(keys.c.k0))))
             self.conn.execute(delete(keys))
         elif unique:

@@ -1,10 +1,10 @@
-"""float32 vectors <-> BLOBs, with the checks every vector passes before it is stored."""
+"""The checks every vector passes before it is stored, and BLOBs -> float32 (for migrating old stores)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_blobs", "from_blobs", "check_matrix"]
+__all__ = ["from_blobs", "check_matrix"]
 
 
 def check_matrix(matrix: np.ndarray, dim: int, what: str) -> np.ndarray:
@@ -20,14 +20,6 @@ def check_matrix(matrix: np.ndarray, dim: int, what: str) -> np.ndarray:
         row = int(np.argmin(finite))
         raise ValueError(f"row {row}: {what} contains NaN or infinite values")
     return m
-
-
-def to_blobs(matrix: np.ndarray) -> list[bytes]:
-    """One little-endian float32 BLOB per row."""
-    m = np.ascontiguousarray(matrix, dtype="<f4")
-    raw = m.tobytes()
-    step = m.shape[1] * 4
-    return [raw[i : i + step] for i in range(0, len(raw), step)]
 
 
 def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
