@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from .errors import InputError
+
 __all__ = [
     "DB", "WINDOW_LENGTH", "WINDOW_STRIDE", "TEXT_SPACE", "TEXT_ENCODER", "TEXT_DIM", "SEED", "K", "RUN_K",
     "BIN_SIZE", "TOLERANCE", "CHUNK_ROWS", "SQL_BATCH", "MAX_MEMORY_SHARE", "MODEL_DIR", "INDEX_DIR",
@@ -22,9 +24,11 @@ def _env_int(name: str, default: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"environment variable {name}={value!r} must be a whole number") from None
+        raise InputError(f"environment variable {name}={value!r} must be a whole number; unset it or give e.g. "
+                         f"{name}={default}") from None
     if number < 1:
-        raise ValueError(f"environment variable {name}={value!r} must be at least 1")
+        raise InputError(f"environment variable {name}={value!r} must be at least 1; unset it or give e.g. "
+                         f"{name}={default}")
     return number
 
 

@@ -88,3 +88,14 @@ def test_a_newer_schema_a_text_file_and_a_folder_are_refused(cli, tmp_path):
     assert code == 4 and "is not a SQLite database" in err and note.read_text() == "hello\n"
     code, _, err = cli("stats", db_path=str(tmp_path))
     assert code == 4 and "is a folder" in err
+
+
+@pytest.mark.parametrize("name, value", [("HYPERLINK_CHUNK_ROWS", "abc"), ("HYPERLINK_CHUNK_ROWS", "0"),
+                                         ("HYPERLINK_SQL_BATCH", "-3")])
+def test_bad_tuning_variables_are_clean_errors(cli, tmp_path, monkeypatch, name, value):
+    collection = tmp_path / "c.txt"
+    collection.write_text("v1 00:02:00\n")
+    assert cli("ingest", "collection", collection)[0] == 0
+    monkeypatch.setenv(name, value)
+    code, _, err = cli("segment")
+    assert code == 3 and name in err and "Traceback" not in err
