@@ -51,6 +51,9 @@ K = 10
 RUN_K = 1000
 
 # Evaluation (the official evaluator's defaults).
+# Longest time any file may give (seconds): a week. Longer is a typo, not a video, and would make
+# segmenting and evaluation grow without bound.
+MAX_TIME = 7 * 24 * 3600
 BIN_SIZE = 300
 TOLERANCE = 15
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+from .settings import MAX_TIME
+
 __all__ = ["parse_mss", "format_mss", "parse_clock", "parse_seconds", "parse_time", "TimeFormatError"]
 
 
@@ -18,9 +20,29 @@ class TimeFormatError(ValueError):
     """A time string that does not parse; readers turn it into an InputError with file:line."""
 
 
+def _bounded(seconds: float, text: str) -> float:
+    """``seconds`` unless it is above MAX_TIME (a week), which no video in an archive runs to."""
+    if seconds > MAX_TIME:
+        raise TimeFormatError(f"{_shown(text)} is more than a week ({MAX_TIME} s); check the time")
+    return seconds
+
+
+def _shown(text: object) -> str:
+    """The user's text, quoted and cut to a readable length (a 400-digit number stays one line)."""
+    shown = str(text).strip()
+    return repr(shown if len(shown) <= 40 else shown[:37] + "...")
+
+
+def _whole(digits: str, text: str) -> int:
+    """``int(digits)``, refusing runs too long for any time before int() is asked to parse them."""
+    if len(digits) > 9:
+        raise TimeFormatError(f"{_shown(text)} is more than a week ({MAX_TIME} s); check the time")
+    return int(digits)
+
+
 _MSS = re.compile(r"^\s*(\d+)\.(\d{1,2})\s*$")
 _MIN_ONLY = re.compile(r"^\s*(\d+)\s*$")
-_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d+))?\s*$")
+_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,9})\d*)?\s*$")
 
 
 def parse_mss(text: str) -> int:
@@ -31,15 +53,15 @@ def parse_mss(text: str) -> int:
     """
     m = _MSS.match(text)
     if m:
-        minutes, seconds = int(m.group(1)), int(m.group(2))
+        minutes, seconds = _whole(m.group(1), text), int(m.group(2))
     else:
         m = _MIN_ONLY.match(text)
         if not m:
-            raise TimeFormatError(f"{text.strip()!r} is not a time in M.SS (minutes.seconds) notation")
-        minutes, seconds = int(m.group(1)), 0
+            raise TimeFormatError(f"{_shown(text)} is not a time in M.SS (minutes.seconds) notation")
+        minutes, seconds = _whole(m.group(1), text), 0
     if seconds > 59:
-        raise TimeFormatError(f"{text.strip()!r}: seconds must be 00-59 in M.SS notation")
-    return minutes * 60 + seconds
+        raise TimeFormatError(f"{_shown(text)}: seconds must be 00-59 in M.SS notation")
+    return int(_bounded(minutes * 60 + seconds, text))
 
 
 def format_mss(seconds: float) -> str:
@@ -62,13 +84,13 @@ def parse_clock(text: str) -> float:
     """
     m = _CLOCK.match(text)
     if not m:
-        raise TimeFormatError(f"{text.strip()!r} is not a time in HH:MM:SS notation")
-    hours = int(m.group(1) or 0)
+        raise TimeFormatError(f"{_shown(text)} is not a time in HH:MM:SS notation")
+    hours = _whole(m.group(1) or "0", text)
     minutes, seconds = int(m.group(2)), int(m.group(3))
     if minutes > 59 or seconds > 59:
-        raise TimeFormatError(f"{text.strip()!r}: minutes and seconds must be 00-59")
+        raise TimeFormatError(f"{_shown(text)}: minutes and seconds must be 00-59")
     frac = float("0." + m.group(4)) if m.group(4) else 0.0
-    return hours * 3600 + minutes * 60 + seconds + frac
+    return _bounded(hours * 3600 + minutes * 60 + seconds + frac, text)
 
 
 def parse_seconds(text: str | float | int) -> float:
@@ -79,13 +101,13 @@ def parse_seconds(text: str | float | int) -> float:
     """
     try:
         value = float(text)
-    except (TypeError, ValueError):
-        raise TimeFormatError(f"{str(text).strip()!r} is not a number of seconds") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float's range
+        raise TimeFormatError(f"{_shown(text)} is not a number of seconds") from None
     if not math.isfinite(value):
-        raise TimeFormatError(f"{str(text).strip()!r} is not a finite number of seconds")
+        raise TimeFormatError(f"{_shown(text)} is not a finite number of seconds")
     if value < 0:
-        raise TimeFormatError(f"{str(text).strip()!r}: times cannot be negative")
-    return value
+        raise TimeFormatError(f"{_shown(text)}: times cannot be negative")
+    return _bounded(value, str(text))
 
 
 def parse_time(text: str | float | int) -> float:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-__all__ = ["check_name", "Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps", "shares_seconds",
+__all__ = ["check_name", "check_id", "Span", "Video", "Cue", "Segment", "Anchor", "Judgment", "Hit", "overlaps", "shares_seconds",
            "MIN_TARGET", "MAX_TARGET", "MAX_TARGETS"]
 
 # The run rules (TRECVID / MediaEval): a target lasts 10-120 s; at most 1000 targets per anchor.
@@ -29,6 +30,32 @@ def check_name(name: str, what: str) -> str:
     if any(ord(c) < 32 for c in name) or len(name) > 200:
         raise ValueError(f"{what} {name!r} must be at most 200 printable characters")
     return name
+
+
+_NOT_IN_IDS = re.compile(r"[\s\x00-\x1f\x7f]")
+MAX_ID = 1000  # characters; ids are written into every run line
+
+
+def check_id(value: str, what: str) -> str:
+    """``value`` when it can be an id in a whitespace-separated run or qrels line; else ValueError.
+
+    >>> check_id("v12_3", "video id")
+    'v12_3'
+    >>> check_id("a b", "video id")
+    Traceback (most recent call last):
+    ...
+    ValueError: video id 'a b' holds whitespace or a control character; ids are fields of runs and qrels, use letters, digits and punctuation
+    """
+    if not value:
+        raise ValueError(f"{what} must not be empty")
+    if _NOT_IN_IDS.search(value):
+        raise ValueError(
+            f"{what} {value!r} holds whitespace or a control character; ids are fields of runs and qrels, "
+            "use letters, digits and punctuation"
+        )
+    if len(value) > MAX_ID:
+        raise ValueError(f"{what} {value[:40]!r}... is {len(value)} characters long; ids are at most {MAX_ID}")
+    return value
 
 
 def _check_span(start: float, end: float) -> None:
@@ -92,8 +119,7 @@ class Video:
     blacklisted: bool = False
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise ValueError("video id must not be empty")
+        check_id(self.id, "video id")
         if not (math.isfinite(self.duration) and self.duration >= 0):
             raise ValueError(f"video duration must be a non-negative number of seconds, got {self.duration!r}")
 
@@ -139,8 +165,8 @@ class Anchor:
     end: float
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise ValueError("anchor id must not be empty")
+        check_id(self.id, "anchor id")
+        check_id(self.video, "video id")
         _check_span(self.start, self.end)
 
     @property
@@ -159,6 +185,8 @@ class Judgment:
     rel: int
 
     def __post_init__(self) -> None:
+        check_id(self.anchor, "anchor id")
+        check_id(self.video, "video id")
         _check_span(self.start, self.end)
         if self.rel not in (0, 1):
             raise ValueError(f"relevance must be 0 or 1, got {self.rel!r}")

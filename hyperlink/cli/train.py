@@ -16,7 +16,7 @@ def _value(text: str):
     """`--set key=value`: JSON values (numbers, true/false, null), else the string."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or absurdly nested): the string, type-checked later
         return text
 
 

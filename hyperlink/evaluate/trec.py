@@ -8,14 +8,17 @@ Times are ``M.SS`` (minutes.seconds, seconds 00-59), read into whole seconds.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import math
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Literal, overload
 
 from ..errors import InputError
+from ..files import input_file
 from ..parsed import Parsed
 from ..timecode import TimeFormatError, format_mss, parse_mss
 from ..types import Judgment
@@ -53,29 +56,40 @@ class RunLine:
             raise ValueError(f"score must be a finite number, got {self.score!r}")
 
 
-def _open_text(path: str | Path) -> IO[str]:
-    """Text stream of ``path``, gunzipped when the file starts with the gzip magic bytes."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("no such file; check the path", p)
-    raw = p.open("rb")
+def _open_binary(path: str | Path) -> IO[bytes]:
+    """Byte stream of ``path``, gunzipped when the file starts with the gzip magic bytes."""
+    raw = input_file(path, "qrels or run").open("rb")
     if raw.read(2) == _GZIP_MAGIC:
         raw.seek(0)
-        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8", errors="strict")
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     raw.seek(0)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+    return raw
 
 
 def _lines(path: str | Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, whitespace-split fields) of every non-blank line."""
-    with _open_text(path) as handle:
+    """(line number, whitespace-split fields) of every non-blank line.
+
+    Each line is decoded on its own so that a non-UTF-8 byte is reported with its line.
+    """
+    with _open_binary(path) as handle:
+        number = 0
         try:
-            for number, line in enumerate(handle, 1):
+            for number, raw in enumerate(handle, 1):
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"not UTF-8 (byte 0x{raw[exc.start]:02x}); re-encode the file as UTF-8", path, number
+                    ) from None
                 fields = line.split()
                 if fields:
                     yield number, fields
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            raise InputError(f"cannot read the file ({exc}); is it a text or .gz file?", path) from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"cannot read the file after line {number} ({exc}); is it a text or a complete .gz file?", path
+            ) from None
 
 
 def _time(text: str, what: str, path: str | Path, number: int) -> int:

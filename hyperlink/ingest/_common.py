@@ -13,18 +13,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from ..errors import InputError
+from ..files import input_file
 from ..timecode import TimeFormatError, parse_mss, parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def read_bytes(path: str | Path, what: str, allow_empty: bool = False) -> bytes:
     """The raw bytes of ``path``; missing, unreadable and (unless allowed) blank files are refused."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"no such file; check the path of the {what}", p)
-    if p.is_dir():
-        raise InputError(f"is a directory; give the path of the {what} file", p)
+    p = input_file(path, what)
     try:
         raw = p.read_bytes()
     except OSError as e:
@@ -87,6 +85,14 @@ def mss_of(text: str, path: str | Path, line: int, field: str) -> float:
         return float(parse_mss(text))
     except TimeFormatError as e:
         raise InputError(f"{field} {e}; official files write minutes.seconds, e.g. 17.35", path, line) from None
+
+
+def made(factory: Callable[..., T], path: str | Path, line: int, *args: Any) -> T:
+    """``factory(*args)`` with its ValueError (a bad id, span or duration) located at FILE:LINE."""
+    try:
+        return factory(*args)
+    except ValueError as e:
+        raise InputError(str(e), path, line) from None
 
 
 def check_span(start: float, end: float, path: str | Path, line: int) -> None:
@@ -160,6 +166,8 @@ def jsonl_records(text: str, path: str | Path) -> Iterator[tuple[int, dict[str, 
                 path,
                 number,
             ) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply; each line must be one flat JSON object", path, number) from None
         if not isinstance(record, dict):
             raise InputError(f"expected a JSON object, got {type(record).__name__}", path, number)
         yield number, record

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError
+from ..files import input_file
 
 # A chunk of a text file also stops at this many bytes, so that wide rows (a 4096-d vector is ~40 kB
 # of text) do not make a chunk of settings.chunk_rows() lines weigh gigabytes.
@@ -50,10 +51,7 @@ def rows_per_chunk(chunk_rows: int | None) -> int:
 
 
 def _check_file(path: Path, what: str) -> None:
-    if not path.exists():
-        raise InputError(f"no such file; check the path of the {what}", path)
-    if path.is_dir():
-        raise InputError(f"is a directory; give the path of the {what} file", path)
+    input_file(path, what)
 
 
 def _empty(path: Path, what: str) -> InputError:

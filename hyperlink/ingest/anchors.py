@@ -28,6 +28,7 @@ from ._common import (
     csv_rows,
     decode,
     header_index,
+    made,
     mss_of,
     read_bytes,
     time_of,
@@ -129,7 +130,7 @@ def _add(out: Parsed[Anchor], anchor: dict[str, tuple[str, int]], line: int) -> 
     start = mss_of(anchor["startTime"][0], out.path, anchor["startTime"][1], "startTime")
     end = mss_of(anchor["endTime"][0], out.path, anchor["endTime"][1], "endTime")
     check_span(start, end, out.path, anchor["endTime"][1])
-    out.add(Anchor(anchor["anchorId"][0], videos.pop(), start, end), line)
+    out.add(made(Anchor, out.path, line, anchor["anchorId"][0], videos.pop(), start, end), line)
 
 
 def _read_csv(text: str, out: Parsed[Anchor]) -> None:
@@ -144,4 +145,4 @@ def _read_csv(text: str, out: Parsed[Anchor]) -> None:
         start = time_of(fields[cols["start"]], out.path, line, "start")
         end = time_of(fields[cols["end"]], out.path, line, "end")
         check_span(start, end, out.path, line)
-        out.add(Anchor(anchor_id, video, start, end), line)
+        out.add(made(Anchor, out.path, line, anchor_id, video, start, end), line)

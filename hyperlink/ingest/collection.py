@@ -14,6 +14,7 @@ resolve (runs and judgments may name it), but no candidate target can be cut fro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ._common import (
     dispatch,
     header_index,
     jsonl_records,
+    made,
     read_bytes,
     read_text,
     require,
@@ -37,6 +39,7 @@ from ._common import (
 
 __all__ = ["Collection", "read_collection", "read_blacklist"]
 
+_OFFICIAL_DURATION = re.compile(r"^\d+:\d\d:\d\d(?:[.,]\d+)?$")
 _CSV_COLUMNS = {"id": ("id", "video", "video_id"), "duration": ("duration",), "media_path": ("media_path",)}
 
 
@@ -93,7 +96,7 @@ def _add(
     check_unique(seen, vid, line, out.path, "video id")
     if duration == 0:
         out.warnings.append(f"{out.path}:{line}: video {vid!r} has duration 0; kept, but no target can be cut from it")
-    out.add(Video(vid, duration, media_path or None), line, metadata)
+    out.add(made(Video, out.path, line, vid, duration, media_path or None), line, metadata)
 
 
 def _read_list(text: str, out: Collection) -> None:
@@ -105,6 +108,13 @@ def _read_list(text: str, out: Collection) -> None:
         if len(fields) != 2:
             raise InputError(
                 f"expected '<videoId> HH:MM:SS', got {len(fields)} field(s); the line may be cut short",
+                out.path,
+                number,
+            )
+        if ":" in fields[1] and not _OFFICIAL_DURATION.match(fields[1]):
+            raise InputError(
+                f"duration {fields[1]!r} is not HH:MM:SS (two digits each for minutes and seconds); "
+                "the line may be cut short",
                 out.path,
                 number,
             )

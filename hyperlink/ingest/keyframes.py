@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MissingDependency
+from ..files import input_file
 from ._common import dispatch, header_index, time_of
 from ._matrix import Lines, NpyMatrix, first_bad_row, iter_csv_matrix, rows_per_chunk, split_csv_line
 
@@ -172,8 +173,7 @@ def _read_parquet(path: Path, index: str | Path | None, rows: int) -> Iterator[K
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingDependency("reading Parquet needs pyarrow; pip install 'hyperlink[parquet]'") from None
-    if not path.exists():
-        raise InputError("no such file; check the path of the keyframe file", path)
+    input_file(path, "keyframe file")
 
     def unreadable(e: Exception) -> InputError:
         return InputError(f"not a readable Parquet file ({e}); the file may be truncated", path)

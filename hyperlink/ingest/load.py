@@ -14,6 +14,7 @@ import numpy as np
 
 from ..checksum import file_sha256 as _sha256
 from ..errors import InputError
+from ..files import input_file
 from ..evaluate.trec import read_qrels
 from ..parsed import Parsed
 from ..store import IngestReport, Store, Writer
@@ -35,10 +36,7 @@ __all__ = [
 
 
 def _exists(path: str | Path) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("no such file; check the path", p)
-    return p
+    return input_file(path)
 
 
 def load_collection(store: Store, path: str | Path, blacklist: str | Path | None = None) -> list[IngestReport]:

@@ -83,8 +83,41 @@ def test_empty_run_and_missing_file_are_clear(tmp_path):
 def test_binary_garbage_is_an_input_error(tmp_path):
     path = tmp_path / "r.txt"
     path.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(InputError, match="cannot read the file"):
+    with pytest.raises(InputError, match=r"r.txt:1: not UTF-8 \(byte 0xff\)"):
         read_run(path)
+
+
+def test_non_utf8_is_reported_at_its_line(tmp_path):
+    path = tmp_path / "r.txt"
+    good = "a1 Q0 v1 0.00 1.00 1 1.0 run\n" * 5000  # past any decoder buffer
+    path.write_bytes(good.encode() + b"a1 Q0 v\xe91 0.00 1.00 2 1.0 run\n")
+    with pytest.raises(InputError, match=r"r.txt:5001: not UTF-8 \(byte 0xe9\)"):
+        read_run(path)
+
+
+def test_truncated_gzip_is_an_input_error(tmp_path):
+    path = tmp_path / "r.txt.gz"
+    path.write_bytes(gzip.compress(("a1 Q0 v1 0.00 1.00 1 1.0 run\n" * 2000).encode())[:200])
+    with pytest.raises(InputError, match="complete .gz file"):
+        read_run(path)
+
+
+@pytest.mark.parametrize("text", ["9" * 40 + ".00", "9" * 400, "10081.00"])
+def test_times_beyond_a_week_are_refused(tmp_path, text):
+    path = write(tmp_path / "q.txt", f"a1 Q0 v1 0.00 {text} 1\n")
+    with pytest.raises(InputError, match=r"q.txt:1: end time: .* more than a week"):
+        read_qrels(path)
+
+
+def test_a_directory_or_fifo_is_named_as_such(tmp_path):
+    import os
+
+    with pytest.raises(InputError, match="is a directory"):
+        read_run(tmp_path)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO, not a regular file"):
+        read_qrels(fifo)
 
 
 @pytest.mark.parametrize("name", ["out.txt", "out.txt.gz"])

@@ -34,7 +34,11 @@ def test_duplicate_id_names_the_first_line(write):
     "line, message",
     [
         ("a 00:61:00", "duration '00:61:00': minutes and seconds must be 00-59"),
-        ("a 1:xx", "duration '1:xx' is not a time in HH:MM:SS notation"),
+        ("a 1:xx", "duration '1:xx' is not HH:MM:SS (two digits each for minutes and seconds)"),
+        ("a2 00:0", "duration '00:0' is not HH:MM:SS (two digits each for minutes and seconds); the line may be cut"),
+        ("a 99999999999999999999:00:00", "duration '99999999999999999999:00:00' is more than a week"),
+        ("a 700000", "duration '700000' is more than a week"),
+        ("a\x00b 00:00:10", "video id 'a\\x00b' holds whitespace or a control character"),
         ("a -5", "duration '-5': times cannot be negative"),
         ("a nan", "duration 'nan' is not a finite number of seconds"),
         ("a", "expected '<videoId> HH:MM:SS', got 1 field(s); the line may be cut short"),
@@ -142,3 +146,15 @@ def test_trecvid_2016_collection(datasets):
         "video 'vid08297' has duration 0; kept, but no target can be cut from it",
     ]
     assert read_blacklist(datasets / "trecvid2016-linking" / "bliptv2.blacklist.txt").items == ["vid03249"]
+
+
+def test_jsonl_overflowing_numbers_and_deep_nesting_are_input_errors(write):
+    big = write("big.jsonl", '{"id": "a", "duration": 1' + "0" * 400 + "}\n")
+    with pytest.raises(InputError, match="big.jsonl:1: duration '1000.*is not a number of seconds"):
+        read_collection(big)
+    inf = write("inf.jsonl", '{"id": "a", "duration": 1e400}\n')
+    with pytest.raises(InputError, match="inf.jsonl:1: duration 'inf' is not a finite number"):
+        read_collection(inf)
+    deep = write("deep.jsonl", "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(InputError, match="deep.jsonl:1: JSON nested too deeply"):
+        read_collection(deep)
