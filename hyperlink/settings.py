@@ -54,6 +54,9 @@ RUN_K = 1000
 # Longest time any file may give (seconds): a week. Longer is a typo, not a video, and would make
 # segmenting and evaluation grow without bound.
 MAX_TIME = 7 * 24 * 3600
+# Widest feature vector any file may declare: the store keeps vectors dense (float32), so a typo such as
+# --b-dim 1000000000000 must be refused, not allocated.
+MAX_DIM = 1 << 17
 BIN_SIZE = 300
 TOLERANCE = 15
 

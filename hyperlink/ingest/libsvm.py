@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError
-from ._matrix import Lines, rows_per_chunk
+from ._matrix import CHUNK_BYTES, Lines, rows_per_chunk
 
 __all__ = ["LibsvmTable", "iter_libsvm", "read_libsvm", "write_libsvm"]
 
@@ -52,9 +52,11 @@ class LibsvmTable:
 
 def iter_libsvm(path: str | Path, dim_a: int, dim_b: int, *, chunk_rows: int | None = None) -> Iterator[LibsvmTable]:
     """A LibSVM file of ``dim_a + dim_b`` columns in chunks of at most ``chunk_rows`` lines."""
-    if dim_a < 1 or dim_b < 1:
-        raise ValueError(f"modality sizes must be positive, got {dim_a} and {dim_b}")
-    rows = rows_per_chunk(chunk_rows)
+    for flag, dim in (("--a-dim", dim_a), ("--b-dim", dim_b)):
+        if not 1 <= dim <= settings.MAX_DIM:
+            raise InputError(f"{flag} {dim} is not a modality width; give the number of columns, 1 to {settings.MAX_DIM}")
+    # A dense chunk holds rows x (dim_a + dim_b) float32: keep it near CHUNK_BYTES whatever the width.
+    rows = max(1, min(rows_per_chunk(chunk_rows), CHUNK_BYTES // (4 * (dim_a + dim_b))))
     for numbers, chunk in Lines(path, "LibSVM file").chunks(rows):
         yield _parse_chunk(numbers, chunk, dim_a, dim_b, path)
 

@@ -144,7 +144,7 @@ def load_segment_vectors(store: Store, path: str | Path, segments: str | Path, s
             if fs is None:
                 fs = tx.ensure_space(space, modality, chunk.vectors.shape[1],
                                      extractor or f"per-segment vectors from {path.name}")
-            tx.set_segment_vectors(fs, ids, chunk.vectors, chunk.has, path=str(path))
+            tx.set_segment_vectors(fs, ids, chunk.vectors, chunk.has, path=str(segments), lines=chunk.lines)
             missing += int((~chunk.has).sum())
         if missing:
             report.warnings.append(f"{path}: {missing} row(s) are all zero; those segments have no vector")

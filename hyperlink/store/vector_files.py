@@ -107,12 +107,12 @@ class VectorFiles:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _header(self, name: str, rows: int, dim: int) -> int:
+    def _header(self, name: str, rows: int, dim: int, source: Path | None = None) -> int:
         """Byte offset of block ``name``'s data, after checking its shape and dtype against the store."""
-        key = name
+        key = name if source is None else str(source)
         found = self._headers.get(key)
         if found is None:
-            path = self.final_path(name)
+            path = self.final_path(name) if source is None else source
             try:
                 with open(path, "rb") as f:
                     version = np.lib.format.read_magic(f)
@@ -134,12 +134,15 @@ class VectorFiles:
                              f"expects {rows} x {dim}; re-ingest this feature space")
         return offset
 
-    def gather(self, name: str, rows: int, dim: int, wanted: np.ndarray, out: np.ndarray, positions: np.ndarray) -> None:
+    def gather(self, name: str, rows: int, dim: int, wanted: np.ndarray, out: np.ndarray, positions: np.ndarray,
+               source: Path | None = None) -> None:
         """``out[positions] = block[wanted]``: runs of consecutive rows are read straight into ``out``.
 
-        Plain reads (no memory map) keep resident memory at the size of ``out``.
+        Plain reads (no memory map) keep resident memory at the size of ``out``. ``source`` reads a
+        block of the open transaction from its temporary file.
         """
-        offset = self._header(name, rows, dim)
+        offset = self._header(name, rows, dim, source)
+        path = self.final_path(name) if source is None else source
         row_bytes = dim * 4
         wanted = np.asarray(wanted, dtype=np.int64)
         positions = np.asarray(positions, dtype=np.int64)
@@ -150,10 +153,10 @@ class VectorFiles:
         starts = np.concatenate([[0], breaks])
         ends = np.concatenate([breaks, [len(wanted)]])
         try:
-            f = open(self.final_path(name), "rb", buffering=0)
+            f = open(path, "rb", buffering=0)
         except FileNotFoundError:
             self._headers.pop(name, None)
-            raise StoreError(f"vector file {self.final_path(name)} is missing: the store's vectors folder was moved or "
+            raise StoreError(f"vector file {path} is missing: the store's vectors folder was moved or "
                              "edited; re-ingest the vectors of this feature space") from None
         with f:
             for a, b in zip(starts.tolist(), ends.tolist()):
@@ -164,7 +167,7 @@ class VectorFiles:
                 while got < len(view):  # readinto may return short counts
                     more = f.readinto(view[got:])
                     if not more:
-                        raise StoreError(f"vector file {self.final_path(name)} is truncated; re-ingest this feature space")
+                        raise StoreError(f"vector file {path} is truncated; re-ingest this feature space")
                     got += more
 
     # --- recovery ----------------------------------------------------------------------------

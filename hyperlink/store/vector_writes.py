@@ -301,6 +301,51 @@ class VectorWrites:
         self.conn.execute(delete(StoreMetaRow).where(StoreMetaRow.key == key))
         self.conn.execute(insert(StoreMetaRow.__table__).values(key=key, value=json.dumps(spec, sort_keys=True)))
 
+    @staticmethod
+    def _line(lines: list[int] | None, i: int) -> int:
+        return lines[i] if lines else i + 1
+
+    def _check_repeats(self, ids: np.ndarray, matrix: np.ndarray, has: np.ndarray, first: np.ndarray,
+                       where: str, lines: list[int] | None) -> None:
+        """A segment listed twice in one chunk must carry the same vector (or be missing) both times."""
+        if len(first) == len(ids):
+            return
+        order = np.argsort(ids, kind="stable")
+        firsts = dict(zip(ids[first].tolist(), first.tolist()))
+        for i in order.tolist():
+            j = firsts[int(ids[i])]
+            if i != j and has[i] and has[j] and not np.array_equal(matrix[i], matrix[j]):
+                raise InputError(
+                    f"this row repeats the segment of row {self._line(lines, j)} with a different vector; "
+                    "a segment has one vector per feature space: remove one of the two rows", where,
+                    self._line(lines, i))
+
+    def _check_stored(self, space: FeatureSpace, done: list, ids: np.ndarray, matrix: np.ndarray, has: np.ndarray,
+                      where: str, lines: list[int] | None) -> None:
+        """Segments that already have a vector in ``space`` keep it; a different new one is refused.
+
+        A re-ingest of the same file is thus a no-op, and a repeat across chunks or an edited file
+        cannot be dropped silently. The stored vectors are read block by block (bounded memory).
+        """
+        position = {int(s): i for i, s in enumerate(ids.tolist()) if has[i]}
+        temps = {name: temp for name, temp in self._written}
+        by_file: dict[str, list[tuple[int, int, int]]] = {}
+        for segment_id, file, rows, row in done:
+            if int(segment_id) in position:
+                by_file.setdefault(file, []).append((position[int(segment_id)], int(row), int(rows)))
+        for file, items in by_file.items():
+            got = np.empty((len(items), space.dim), dtype=np.float32)
+            at = np.array(items, dtype=np.int64)
+            self.files.gather(file, int(at[0, 2]), space.dim, at[:, 1], got, np.arange(len(items)), temps.get(file))
+            differ = np.flatnonzero(~(got == matrix[at[:, 0]]).all(axis=1))
+            if len(differ):
+                i = int(at[differ[0], 0])
+                earlier = "a row earlier in this file" if file in temps else "an earlier ingest"
+                raise InputError(
+                    f"this segment already has a different {space.name!r} vector (from {earlier}); a segment has one "
+                    "vector per feature space: remove the repeated row, or ingest into a new --space name",
+                    where, self._line(lines, i))
+
     def set_segment_vectors(self, space: FeatureSpace, segment_ids: np.ndarray, matrix: np.ndarray,
                             has: np.ndarray | None = None, replace: bool = False,
                             path: str | None = None, lines: list[int] | None = None) -> int:
@@ -314,29 +359,35 @@ class VectorWrites:
         if len(ids) != len(matrix):
             raise StoreError(f"{len(ids)} segment ids for {len(matrix)} vectors")
         unique = [(i,) for i in sorted(set(ids.tolist()))]
+        where = path or space.name
+        _, first = np.unique(ids, return_index=True)  # a span listed twice gets one vector ...
+        once = np.zeros(len(ids), dtype=bool)
+        once[first] = True
+        self._check_repeats(ids, matrix, keep, first, where, lines)  # ... the same one each time
         if replace and unique:
             keys = self._fill_keys(unique)
             self.drop_vectors(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
                                                              SegmentVectorRow.segment_id.in_(select(keys.c.k0))))
             self.conn.execute(delete(keys))
         elif unique:
-            have = select(SegmentVectorRow.segment_id).where(SegmentVectorRow.space_id == space.id)
+            have = select(SegmentVectorRow.segment_id, VectorBlockRow.file, VectorBlockRow.rows, SegmentVectorRow.row)
+            have = have.join_from(SegmentVectorRow, VectorBlockRow, VectorBlockRow.id == SegmentVectorRow.block_id)
+            have = have.where(SegmentVectorRow.space_id == space.id)
             lo, hi = unique[0][0], unique[-1][0]
             if hi - lo < 2 * len(unique):  # dense ids (a fresh chunk): one range scan, no key table
-                done = [r[0] for r in self.conn.execute(have.where(SegmentVectorRow.segment_id.between(lo, hi))).all()]
+                done = self.conn.execute(have.where(SegmentVectorRow.segment_id.between(lo, hi))).all()
             else:
-                done = [r[0] for r in self._with_keys(have, (SegmentVectorRow.segment_id,), unique)]
+                done = self._with_keys(have, (SegmentVectorRow.segment_id,), unique)
             if done:
-                keep &= ~np.isin(ids, np.array(done, dtype=np.int64))
-        _, first = np.unique(ids, return_index=True)  # a span listed twice gets one vector
-        once = np.zeros(len(ids), dtype=bool)
-        once[first] = True
+                self._check_stored(space, done, ids, matrix, keep & once, where, lines)
+                keep &= ~np.isin(ids, np.array([d[0] for d in done], dtype=np.int64))
         keep &= once
         idx = np.flatnonzero(keep)
-        self.conn.execute(
-            FeatureSpaceRow.__table__.update().where(FeatureSpaceRow.id == space.id)
-            .values(revision=FeatureSpaceRow.revision + 1)
-        )
+        if len(idx) or replace:  # the space's revision (and so the store's fingerprint) moves only on change
+            self.conn.execute(
+                FeatureSpaceRow.__table__.update().where(FeatureSpaceRow.id == space.id)
+                .values(revision=FeatureSpaceRow.revision + 1)
+            )
         if len(idx):
             kept = matrix if len(idx) == len(matrix) else matrix[idx]  # no copy when every row is kept
             block = self._write_block(space, "segment", kept)

@@ -18,7 +18,8 @@ RNG = np.random.default_rng(7)
 VECTORS = RNG.standard_normal((N, 3)).astype(np.float32)
 VECTORS[[3, 17, 40]] = 0  # segments without a vector in that space
 SPANS = [(f"v{i % 5}", 10.0 * (i // 5), 10.0 * (i // 5) + 15) for i in range(N)]
-SPANS[30] = SPANS[12]  # a span listed twice keeps its first vector
+SPANS[30] = SPANS[12]  # a span listed twice (with the same vector) is stored once
+VECTORS[30] = VECTORS[12]
 
 
 @pytest.fixture
@@ -219,3 +220,30 @@ def test_npy_chunks_are_copies_of_the_rows(tmp_path):
     for c in chunks:
         assert c.values.dtype == np.float32 and c.values.flags.c_contiguous and c.values.base is None
     np.testing.assert_array_equal(np.concatenate([c.values for c in chunks]), m.astype(np.float32))
+
+
+@pytest.mark.parametrize("chunk_rows", [None, SMALL])
+def test_a_repeated_segment_with_another_vector_is_refused_at_its_line(files, chunk_rows):
+    VECTORS_B = VECTORS.copy()
+    VECTORS_B[30] += 1.0
+    np.save(files / "m.npy", VECTORS_B)
+    store = _store(files, "s.db")
+    before = _snapshot(store)
+    with pytest.raises(InputError, match=r"segs.csv:33: .*(repeats the segment of row 14|already has a different 'w2v')"):
+        _load("npy", store, files, chunk_rows)
+    _same(before, _snapshot(store))
+
+
+def test_reingesting_the_same_vectors_keeps_the_fingerprint_and_edited_ones_are_refused(files):
+    store = _store(files, "s.db")
+    _load("npy", store, files, None)
+    fingerprint = store.vector_state(["w2v"])
+    report = _load("npy", store, files, SMALL)
+    assert report.added == 0 and store.vector_state(["w2v"]) == fingerprint
+    edited = VECTORS.copy()
+    edited[44] *= 2
+    np.save(files / "m.npy", edited)
+    with pytest.raises(InputError, match=r"segs.csv:47: this segment already has a different 'w2v' vector "
+                                         r"\(from an earlier ingest\)"):
+        _load("npy", store, files, None)
+    assert store.vector_state(["w2v"]) == fingerprint
