@@ -138,7 +138,7 @@ def ingest_qrels(path: Path = Existing) -> None:
 def encode_text_cmd(
     space: str = typer.Option("tfidf", "--space", help="Name of the text feature space to (re)write."),
     encoder: str = typer.Option("tfidf-svd", "--encoder", help="Built-in text encoder (registry name)."),
-    dim: int = typer.Option(100, "--dim", help="Vector width."),
+    dim: Optional[int] = typer.Option(None, "--dim", help="Vector width (default: the encoder's: tfidf-svd 100, minilm 384)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the encoder."),
 ) -> None:
     """Fit a text encoder on the store's transcripts and give every cue a vector.
@@ -149,7 +149,7 @@ def encode_text_cmd(
 
     with progress_bar("encoding cues") as progress:
         n = encode_text(open_store(), space, encoder, dim, seed, progress=progress)
-    say(f"[green]encode-text[/]: {n} cues encoded into space {space!r} ({encoder}, {dim}-d)")
+    say(f"[green]encode-text[/]: {n} cues encoded into space {space!r} ({encoder}, {open_store().feature_space(space).dim}-d)")
 
 
 @app.command("segment")

