@@ -107,12 +107,24 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
     _check_owned(tables, revision[0] if revision else None, str(path))
 
 
+# How long a writer waits for another process's write transaction to end before giving up (seconds).
+SQLITE_BUSY_TIMEOUT = 600.0
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN is off: _sqlite_begin issues it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    """BEGIN, or BEGIN IMMEDIATE for writers: a writer takes SQLite's write lock before its first read,
+    so two processes ingesting the same file run one after the other (the second finds everything
+    already stored) instead of both reading "absent" and one failing on a UNIQUE constraint."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hyperlink_writer") else "BEGIN")
 
 
 class Store:
@@ -145,9 +157,10 @@ class Store:
         temporary = root is None
         if temporary:
             root = Path(tempfile.mkdtemp(prefix="hyperlink-vectors-"))
-        engine = create_engine(url)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if is_sqlite else {})
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         if not is_sqlite:
             with engine.connect() as conn:
                 tables = set(inspect(conn).get_table_names())
@@ -185,7 +198,7 @@ class Store:
 
         writer = None
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn, conn.execution_options(hyperlink_writer=True).begin():
                 writer = Writer(conn, self.files)
                 yield writer
                 writer.before_commit()
