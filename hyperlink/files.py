@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["input_file"]
+__all__ = ["input_file", "output_file"]
 
 
 def _article(what: str) -> str:
@@ -39,4 +39,22 @@ def input_file(path: str | Path, what: str = "file") -> Path:
         raise InputError(f"is a {kind}, not a regular file; give the path of {_article(what)} {what} file", p)
     if not os.access(p, os.R_OK):
         raise InputError("cannot read the file (permission denied); check its permissions", p)
+    return p
+
+
+def output_file(path: str | Path, what: str = "output") -> Path:
+    """``path`` as a Path when a file can be written there: its folder exists and it is not a folder.
+
+    Checked before any work starts, so a typo in an output path costs nothing (no trained model, no
+    ranked run lost at the last step).
+    """
+    p = Path(path)
+    if "\x00" in str(path):
+        raise InputError(f"the path of the {what} holds a NUL byte; check the argument", repr(str(path)))
+    if p.is_dir():
+        raise InputError(f"is a directory; give the path of the {what} file to write", p)
+    if not p.parent.is_dir():
+        raise InputError(f"folder {p.parent} does not exist; create it or write the {what} elsewhere", p)
+    if p.exists() and not p.is_file():
+        raise InputError(f"is not a regular file; give the path of the {what} file to write", p)
     return p

@@ -57,6 +57,10 @@ MAX_TIME = 7 * 24 * 3600
 # Widest feature vector any file may declare: the store keeps vectors dense (float32), so a typo such as
 # --b-dim 1000000000000 must be refused, not allocated.
 MAX_DIM = 1 << 17
+# Bounds of the counts users type: beyond them a value is a typo, and would run for days or allocate terabytes.
+MAX_EPOCHS = 1_000_000
+MAX_BATCH = 1 << 20
+MAX_SEED = 2**32 - 1  # numpy and torch both take seeds in [0, 2**32)
 BIN_SIZE = 300
 TOLERANCE = 15
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError, MismatchError
+from .files import output_file
 from .models.bidnn import BiDNNConfig, BiDNNModel
 from .models.checkpoint import load_model, save_model
 from .models.config import TrainConfig
@@ -91,6 +92,9 @@ def run_standalone(infile: str, outfile: str, m1: int, m2: int, hidden: int, rep
     from .ingest.segment_vectors import read_libsvm, write_libsvm
 
     o = options
+    output_file(_at(outfile, 0), "output")  # before hours of training, not after
+    if o.save_model:
+        output_file(_at(o.save_model, 0), "model")
     table = read_libsvm(infile, m1, m2)
     labels, a, b = table.labels, np.asarray(table.a, np.float32), np.asarray(table.b, np.float32)
     n = len(a)

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..settings import MAX_BATCH, MAX_DIM, MAX_EPOCHS, MAX_SEED
 from .common import app, say
 
 
@@ -14,26 +15,26 @@ from .common import app, say
 def bidnn_libsvm(
     infile: Path = typer.Argument(..., help="Input in LibSVM format: label, then A in columns 1..MOD1SIZE, B after."),
     outfile: str = typer.Argument(..., help="Output LibSVM file (labels kept); %e = epoch with -w."),
-    mod1size: int = typer.Argument(..., help="Dimensionality of the 1st modality (A)."),
-    mod2size: int = typer.Argument(..., help="Dimensionality of the 2nd modality (B)."),
-    hdnsize: int = typer.Argument(..., help="Width of the 1st hidden layer."),
-    repsize: int = typer.Argument(..., help="Representation width (2 x the central layer width; even)."),
+    mod1size: int = typer.Argument(..., min=1, max=MAX_DIM, help="Dimensionality of the 1st modality (A)."),
+    mod2size: int = typer.Argument(..., min=1, max=MAX_DIM, help="Dimensionality of the 2nd modality (B)."),
+    hdnsize: int = typer.Argument(..., min=1, max=MAX_DIM, help="Width of the 1st hidden layer."),
+    repsize: int = typer.Argument(..., min=2, max=MAX_DIM, help="Representation width (2 x the central layer width; even)."),
     activation: Optional[str] = typer.Option(None, "-a", "--activation", help="tanh | sigmoid | relu | linear (default tanh, or the loaded model's)."),
-    epochs: int = typer.Option(1000, "-e", "--epochs", help="Epochs to train; 0 = only predict with a model loaded by -l."),
-    dropout: float = typer.Option(0.2, "-d", "--dropout", help="Dropout after the central layers; 0 = none."),
-    batch_size: int = typer.Option(128, "-b", "--batch-size", help="Batch size."),
-    learning_rate: float = typer.Option(0.1, "-r", "--learning-rate", help="Learning rate (Nesterov SGD)."),
-    momentum: float = typer.Option(0.9, "-m", "--momentum", help="Momentum; 0 = plain SGD."),
+    epochs: int = typer.Option(1000, "-e", "--epochs", min=0, max=MAX_EPOCHS, help="Epochs to train; 0 = only predict with a model loaded by -l."),
+    dropout: float = typer.Option(0.2, "-d", "--dropout", min=0, max=1, help="Dropout after the central layers; 0 = none."),
+    batch_size: int = typer.Option(128, "-b", "--batch-size", min=1, max=MAX_BATCH, help="Batch size."),
+    learning_rate: float = typer.Option(0.1, "-r", "--learning-rate", min=0, max=1e6, help="Learning rate (Nesterov SGD)."),
+    momentum: float = typer.Option(0.9, "-m", "--momentum", min=0, max=1, help="Momentum; 0 = plain SGD."),
     load_model: Optional[Path] = typer.Option(None, "-l", "--load-model", help="Start from this saved model (.safetensors)."),
     save_model: Optional[str] = typer.Option(None, "-s", "--save-model", help="Save the model here (at the end, and every -w epochs); %e = epoch."),
     crossmodal: bool = typer.Option(False, "-c", "--crossmodal", help="Write the input with missing modalities predicted, instead of the embedding."),
     l2_norm: bool = typer.Option(False, "-n", "--l2-norm", help="Embedding: divide each half by its Frobenius norm (as the original); crossmodal: unit-length predicted rows."),
     ignore_zeroes: bool = typer.Option(False, "-z", "--ignore-zeroes", help="Do not treat all-zero slices as missing modalities."),
     untied: bool = typer.Option(False, "-u", "--untied", help="Do not tie the central weights of the two directions."),
-    write_after: Optional[int] = typer.Option(None, "-w", "--write-after", help="Also write the output every N epochs (use %e in OUTFILE)."),
+    write_after: Optional[int] = typer.Option(None, "-w", "--write-after", min=1, max=MAX_EPOCHS, help="Also write the output every N epochs (use %e in OUTFILE)."),
     exec_command: Optional[str] = typer.Option(None, "-x", "--exec-command", help="Shell command run after each write; %e = epoch."),
-    verbosity: int = typer.Option(3, "-v", "--verbosity", help="0 silent .. 3 per-epoch loss."),
-    seed: int = typer.Option(0, "--seed", help="Seed for init, dropout and shuffling (same seed, same model)."),
+    verbosity: int = typer.Option(3, "-v", "--verbosity", min=0, max=3, help="0 silent .. 3 per-epoch loss."),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed for init, dropout and shuffling (same seed, same model)."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """Train a BiDNN on a LibSVM file and write the multimodal embedding (or crossmodal expansion).

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from ..settings import MAX_BATCH, MAX_DIM, MAX_EPOCHS, MAX_SEED
 from .common import app, console, open_store, say, state
 
 
@@ -38,20 +39,20 @@ def train_cmd(
     text: str = typer.Option(..., "--text", help="Text feature space (modality A)."),
     visual: str = typer.Option(..., "--visual", help="Visual feature space (modality B)."),
     name: Optional[str] = typer.Option(None, "--name", help="Name to record the model under (default: the kind)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the complete pairs."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Rows per step (last partial batch dropped)."),
-    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
-    momentum: Optional[float] = typer.Option(None, "--momentum", help="SGD momentum (Nesterov); 0 disables."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=0, max=MAX_EPOCHS, help="Passes over the complete pairs."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, max=MAX_BATCH, help="Rows per step (last partial batch dropped)."),
+    lr: Optional[float] = typer.Option(None, "--lr", min=0, max=1e6, help="Learning rate."),
+    momentum: Optional[float] = typer.Option(None, "--momentum", min=0, max=1, help="SGD momentum (Nesterov); 0 disables."),
     optimiser: Optional[str] = typer.Option(None, "--optimiser", help="sgd or adam."),
-    dropout: Optional[float] = typer.Option(None, "--dropout", help="Dropout after the central layers; 0 disables."),
-    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden width h."),
-    rep: Optional[int] = typer.Option(None, "--rep", help="Representation size r (embedding width)."),
+    dropout: Optional[float] = typer.Option(None, "--dropout", min=0, max=1, help="Dropout after the central layers; 0 disables."),
+    hidden: Optional[int] = typer.Option(None, "--hidden", min=1, max=MAX_DIM, help="Hidden width h."),
+    rep: Optional[int] = typer.Option(None, "--rep", min=1, max=MAX_DIM, help="Representation size r (embedding width)."),
     activation: Optional[str] = typer.Option(None, "--activation", help="Activation, e.g. tanh, relu, sigmoid."),
     untied: bool = typer.Option(False, "--untied", help="BiDNN: independent central weights (no tying)."),
     balanced: bool = typer.Option(False, "--balanced", help="Mean of per-modality losses instead of one MSE."),
-    val_split: Optional[float] = typer.Option(None, "--val-split", help="Share of pairs held out for validation."),
-    patience: Optional[int] = typer.Option(None, "--patience", help="Early stopping: epochs without a better validation loss."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of init, dropout, shuffles, split."),
+    val_split: Optional[float] = typer.Option(None, "--val-split", min=0, max=1, help="Share of pairs held out for validation."),
+    patience: Optional[int] = typer.Option(None, "--patience", min=0, max=MAX_EPOCHS, help="Early stopping: epochs without a better validation loss."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Seed of init, dropout, shuffles, split."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
     sets: list[str] = typer.Option([], "--set", help="Any other model setting, KEY=VALUE (repeatable)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the checkpoint (default: models/ beside the store)."),
@@ -72,6 +73,11 @@ def train_cmd(
         hidden=hidden, rep=rep, activation=activation, val_fraction=val_split, patience=patience, seed=seed,
         device=device, tied=False if untied else None, balanced_loss=True if balanced else None,
     )
+    name = model if name is None else name
+    if curve is not None:
+        from ..files import output_file
+
+        output_file(curve, "training curve")
     store = open_store()
     bar = None
     if not state.quiet:
@@ -89,10 +95,10 @@ def train_cmd(
     out_dir = out or default_model_dir(state.db)
     if bar is not None:
         with bar:
-            record, _, result = train_from_store(store, model, name or model, text, visual, settings, out_dir,
+            record, _, result = train_from_store(store, model, name, text, visual, settings, out_dir,
                                                  replace=replace, progress=progress)
     else:
-        record, _, result = train_from_store(store, model, name or model, text, visual, settings, out_dir,
+        record, _, result = train_from_store(store, model, name, text, visual, settings, out_dir,
                                              replace=replace)
     if curve is not None and result.history:
         from ..models import plot_history

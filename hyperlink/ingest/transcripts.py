@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..parsed import Parsed
 from ..timecode import TimeFormatError, parse_clock
-from ..types import Cue
+from ..types import Cue, check_id
 from ._common import check_span, dispatch, jsonl_records, read_text, require, time_of
 
 __all__ = ["read_transcripts"]
@@ -33,6 +33,11 @@ _SPACE = re.compile(r"\s+")
 def read_transcripts(path: str | Path, video: str | None = None) -> Parsed[Cue]:
     """Read the cues of a transcript file (format by extension), in file order."""
     reader = dispatch(path, _READERS, "transcript")
+    if video is not None:
+        try:
+            check_id(video, "--video")
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     out: Parsed[Cue] = Parsed(str(path))
     reader(read_text(path, "transcript"), out, video)
     if not out.items:
