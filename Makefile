@@ -37,7 +37,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 test-slow: install
-	$(BIN)/python -m pytest -q -m 'slow or data'
+	$(BIN)/python -m pytest -q -m 'slow or data or fuzz or crash'
 
 BENCH_DATA ?= ../shared/datasets
 bench: install

@@ -12,6 +12,10 @@ REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO.parent / "shared" / "datasets"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-examples", type=int, default=2000, help="examples per reader of the fuzz marker's run")
+
+
 def dataset(name: str) -> Path:
     """Path of a shared dataset, or skip the test with a reason when it is absent."""
     path = DATASETS / name
