@@ -4,7 +4,11 @@ Nothing here is real data. Each video is a run of news stories; each story has o
 A topic owns a vocabulary (its words dominate the story's transcript) and a visual centroid
 (its keyframe vectors scatter around it), so text, visuals and judgments agree by construction:
 a judged target is relevant exactly when its story shares the anchor story's topic.
-Some stories have no speech (no cues: text missing) or a feed gap (no keyframes: visual missing).
+Some stories have no speech or no transcript (no cues: text missing) or a feed gap (no keyframes:
+visual missing), and some carry a *misleading* transcript: a presenter reads another topic's item over the footage,
+so the words point to the wrong topic while the pictures (and the judgments) keep the story's own.
+Those spans are where a joint text+visual model should beat a text-only one: the demo is built so
+that the comparison `make demo` prints has something to show.
 
 Files written (all in the formats `hyperlink ingest` reads):
   collection.txt      `<videoId> HH:MM:SS`
@@ -43,8 +47,13 @@ class DemoSpec:
     max_minutes: float = 20.0
     visual_dim: int = 128  # keyframe vector width ("CNN features")
     keyframe_every: float = 5.0  # seconds between keyframes
-    anchors: int = 12
+    anchors: int = 36  # judged anchors: enough for a paired test to separate two models
     judged_per_anchor: int = 40
+    silent: float = 0.08  # share of stories without speech (text missing)
+    blank: float = 0.08  # share of stories without keyframes (visual missing)
+    # Drawn from a second random stream, so that the collection's other draws stay as they were:
+    untranscribed: float = 0.18  # share of spoken stories whose speech has no transcript (text missing)
+    misleading: float = 0.15  # share of transcribed stories whose words belong to another topic
     seed: int = 0
 
 
@@ -82,6 +91,7 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(spec.seed)
+    hide = np.random.default_rng([spec.seed, 1])  # which stories lose or change their words
     vocab = _topic_words(rng, spec.topics)
     centroids = rng.normal(size=(spec.topics, spec.visual_dim)).astype(np.float32)
 
@@ -98,15 +108,20 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
             length = min(float(rng.integers(40, 180)), duration - t)
             topic = int(rng.choice(mixture, p=[0.6, 0.25, 0.15]))
             stories.append((vid, t, t + length, topic))
-            silent, blank = rng.random() < 0.08, rng.random() < 0.08
+            silent, blank = rng.random() < spec.silent, rng.random() < spec.blank
+            untranscribed = hide.random() < spec.untranscribed
+            spoken = topic
+            if hide.random() < spec.misleading:  # the words of another topic over this story's pictures
+                spoken = int((topic + hide.integers(1, spec.topics)) % spec.topics)
             c = t
             while not silent and c < t + length - 2:
                 cue_len = min(float(rng.uniform(2.5, 6.0)), t + length - c)
                 n_words = int(rng.integers(6, 14))
                 own = rng.random(n_words) < 0.7
-                words = [rng.choice(vocab[topic]) if o else rng.choice(_COMMON) for o in own]
-                cue_lines.append(json.dumps({"video": vid, "start": round(c, 2), "end": round(c + cue_len, 2),
-                                             "text": " ".join(words)}))
+                words = [rng.choice(vocab[spoken]) if o else rng.choice(_COMMON) for o in own]
+                if not untranscribed:  # the words are drawn all the same: the main stream stays unchanged
+                    cue_lines.append(json.dumps({"video": vid, "start": round(c, 2), "end": round(c + cue_len, 2),
+                                                 "text": " ".join(words)}))
                 c += cue_len + float(rng.uniform(0, 0.8))
             k = np.ceil(t / spec.keyframe_every) * spec.keyframe_every
             while not blank and k < t + length:

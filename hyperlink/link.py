@@ -12,9 +12,9 @@ Ties are broken by segment id (ascending), so the same query gives a byte-identi
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +27,11 @@ from .store import Store
 from .train import load_store_model
 from .types import MAX_TARGET, MAX_TARGETS, MIN_TARGET, Anchor, Hit, Segment, Span, overlaps, shares_seconds
 
-__all__ = ["LinkOptions", "filter_targets", "Linker", "MAX_TARGETS", "parse_query"]
+__all__ = ["LinkOptions", "filter_targets", "Linker", "MAX_TARGETS", "parse_query", "QueryResult", "format_clock",
+           "span_text", "why_empty"]
 
 CONTEXT = (30.0, 60.0, 120.0, 300.0, float("inf"))  # seconds of context tried for an empty query span
+EXPLAIN_DEPTH = 10_000  # nearest candidates examined to say why a query returned nothing
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,41 @@ class LinkOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.k <= MAX_TARGETS:
             raise InputError(f"k must be within 1-{MAX_TARGETS} (the run rules' limit), got {self.k}")
+
+
+def _verdict(seg: Segment | None, anchor: Span | None, taken: Mapping[str, list[tuple[float, float]]],
+             blacklisted: set[str], options: LinkOptions) -> str | None:
+    """Why the run rules refuse candidate ``seg`` (a key of ``REFUSALS``), or None when it may be returned."""
+    if seg is None:
+        return "deleted"
+    if seg.video in blacklisted:
+        return "blacklisted"
+    start, end = float(round(seg.start)), float(round(seg.end))
+    if end - start < MIN_TARGET:
+        return "too-short"
+    if end - start > MAX_TARGET:
+        return "too-long"
+    if anchor is not None and seg.video == anchor.video:
+        if options.exclude_anchor_video:
+            return "own-video"
+        if overlaps(start, end, anchor.start, anchor.end):
+            return "overlaps-query"
+    if any(shares_seconds(start, end, s, e) for s, e in taken.get(seg.video, ())):
+        return "overlaps-target"
+    return None
+
+
+#: Why a candidate segment was not returned, as a reader is told when a query returns nothing.
+REFUSALS = {
+    "too-short": f"last under {MIN_TARGET:g} s, the shortest target a run may return (a video shorter than that "
+                 "has no possible target)",
+    "too-long": f"last over {MAX_TARGET:g} s, the longest target a run may return",
+    "overlaps-query": "overlap the query span itself",
+    "own-video": "lie in the query's own video (--exclude-video)",
+    "blacklisted": "lie in blacklisted videos",
+    "overlaps-target": "overlap a better-ranked target",
+    "deleted": "were deleted from the store since the index was built",
+}
 
 
 def filter_targets(anchor: Span | None, scores: np.ndarray, ids: np.ndarray, segments: Mapping[int, Segment],
@@ -54,21 +91,75 @@ def filter_targets(anchor: Span | None, scores: np.ndarray, ids: np.ndarray, seg
         if sid < 0:
             continue
         seg = segments.get(sid)
-        if seg is None or seg.video in blacklisted:
+        if _verdict(seg, anchor, taken, blacklisted, options) is not None:
             continue
         start, end = float(round(seg.start)), float(round(seg.end))
-        if not MIN_TARGET <= end - start <= MAX_TARGET:
-            continue
-        if anchor is not None and seg.video == anchor.video:
-            if options.exclude_anchor_video or overlaps(start, end, anchor.start, anchor.end):
-                continue
-        if any(shares_seconds(start, end, s, e) for s, e in taken[seg.video]):
-            continue
         taken[seg.video].append((start, end))
         kept.append(Hit(seg.video, start, end, float(score), sid))
         if len(kept) == options.k:
             break
     return kept
+
+
+def why_empty(anchor: Span | None, ids: np.ndarray, segments: Mapping[int, Segment], blacklisted: set[str],
+              options: LinkOptions) -> str:
+    """The reason, in words, why none of the candidate ``ids`` was returned for ``anchor``."""
+    refused: Counter = Counter()
+    for sid in ids.tolist():
+        if sid >= 0:
+            refused[_verdict(segments.get(sid), anchor, {}, blacklisted, options)] += 1
+    total = sum(refused.values())
+    if not total:
+        return "the index holds no segments; add segments and rebuild it (hyperlink segment, hyperlink index)"
+    parts = [f"{n} {REFUSALS[why]}" for why, n in sorted(refused.items(), key=lambda x: (-x[1], str(x[0]))) if why]
+    return f"no target returned: of the {total} nearest candidate segments, " + "; ".join(parts)
+
+
+def format_clock(seconds: float) -> str:
+    """``H:MM:SS`` (whole seconds), as people read times.
+
+    >>> format_clock(508), format_clock(3725.4)
+    ('0:08:28', '1:02:05')
+    """
+    total = int(round(seconds))
+    return "%d:%02d:%02d" % (total // 3600, total % 3600 // 60, total % 60)
+
+
+def span_text(start: float, end: float) -> str:
+    """``0:08:28-0:09:29``."""
+    return f"{format_clock(start)}-{format_clock(end)}"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What `hyperlink query` shows: the query, its own transcript, the targets with theirs, and the
+    stored judgments of the targets when the query is a judged anchor."""
+
+    label: str
+    span: Span
+    text: str  # the query span's transcript ("" when it has none)
+    hits: list[Hit]
+    snippets: list[str]  # each target's transcript
+    relevance: list[str] | None = None  # official marks per target: 1 relevant, 0 not, - unjudged; None: no judgments
+    widened: float | None = None  # seconds of context added because the span itself had no content
+    reason: str | None = None  # why nothing was returned, when ``hits`` is empty
+    anchor: str | None = field(default=None)  # the anchor id when the query is an anchor of the store
+
+
+def transcript(store: Store, span: Span, cues: Mapping[str, list] | None = None) -> str:
+    """The words spoken during ``span``: the text of every cue overlapping it, in order."""
+    found = cues[span.video] if cues is not None else store.cues(span.video)[1]
+    return " ".join(c.text for c in found if c.start < span.end and c.end > span.start)
+
+
+def _relevance(store: Store, anchor: str, hits: list[Hit]) -> list[str] | None:
+    from .evaluate.relevance import Ranking, build_qrels, label_segments
+
+    judged = [j for j in store.judgments() if j.anchor == anchor]
+    if not judged:
+        return None
+    qrels = build_qrels(judged)[anchor]
+    return list(label_segments(Ranking.of(anchor, [(h.video, h.start, h.end) for h in hits]), qrels))
 
 
 class Linker:
@@ -144,6 +235,39 @@ class Linker:
             vector = self.vectors([span])[0]
         return self._rank([vector], [span], options)[0]
 
+    def answer(self, target: str, options: LinkOptions, mss: bool = False) -> QueryResult:
+        """`hyperlink query`: parse ``target`` (see :func:`parse_query`), rank its targets, and gather
+        what a reader needs beside them (transcripts, stored judgments, why nothing came back)."""
+        span, segment_id, label = parse_query(target, self.store, mss)
+        anchor = label if segment_id is None and label in {a.id for a in self.store.anchors()} else None
+        widened = None
+        if segment_id is not None:
+            vector = self.segment_vector(segment_id)
+        else:
+            vectors, pads = self.vectors_with_context([span])
+            vector, widened = vectors[0], pads.get(0)
+        hits = self.query(span, options, vector) if vector is not None else []
+        reason = None
+        if not hits:
+            if vector is None:
+                reason = ("the query span has no transcript or keyframe in the model's feature spaces, "
+                          "even with its whole video as context")
+            else:
+                depth = min(int(self.index.index.ntotal), getattr(self.index, "max_k", None) or EXPLAIN_DEPTH,
+                            EXPLAIN_DEPTH)
+                ids = self.index.search(vector[None, :], depth)[1][0] if depth else np.empty(0, np.int64)
+                reason = why_empty(span, ids, self.segments.batch(ids), self.blacklisted, options)
+                if not depth and all(v.duration < MIN_TARGET for v in self.store.videos()):
+                    reason = (f"no target returned: every video of the store is shorter than {MIN_TARGET:g} s, "
+                              "the shortest target a run may return")
+        cues = {video: self.store.cues(video)[1] for video in {h.video for h in hits} | {span.video}}
+        return QueryResult(
+            label, span, transcript(self.store, span, cues), hits,
+            [transcript(self.store, Span(h.video, h.start, h.end), cues) for h in hits],
+            _relevance(self.store, anchor, hits) if anchor is not None else None,
+            widened, reason, anchor,
+        )
+
     def run(self, anchors: list[Anchor], run_name: str,
             options: LinkOptions) -> tuple[list[RunLine], list[str], dict[str, float]]:
         """A complete run: one block per anchor, ranks from 1.
@@ -188,6 +312,10 @@ def parse_query(text: str, store: Store, mss: bool = False) -> tuple[Span, int |
         span = Span(video, float(parse(start)), float(parse(end)))
     except (TimeFormatError, ValueError) as exc:
         raise InputError(f"{text!r}: {exc}") from None
-    if video not in {v.id for v in store.videos()}:
+    lengths = {v.id: v.duration for v in store.videos()}
+    if video not in lengths:
         raise InputError(f"unknown video {video!r} in {text!r}")
+    if span.end > lengths[video]:
+        raise InputError(f"{text!r} ends at {format_clock(span.end)}, past the end of {video}, which lasts "
+                         f"{format_clock(lengths[video])} ({lengths[video]:g} s); give a span inside the video")
     return span, None, text

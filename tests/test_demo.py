@@ -52,3 +52,66 @@ def test_demo_text_visuals_and_judgments_agree(tmp_path, cli):
                 gaps[m].append(np.mean(sims[m][1]) - np.mean(sims[m][0]))
     assert gaps["text"] and np.mean(gaps["text"]) > 0.1
     assert gaps["visual"] and np.mean(gaps["visual"]) > 0.1
+
+
+def _read_demo(files):
+    """Per video: cues (start, end, words) and keyframes (time, vector), from the generated files only."""
+    import csv
+    from collections import defaultdict
+
+    cues = defaultdict(list)
+    for line in files.transcripts.read_text().splitlines():
+        c = json.loads(line)
+        cues[c["video"]].append((c["start"], c["end"], set(c["text"].split())))
+    vectors = np.load(files.keyframes)
+    keys = defaultdict(list)
+    with files.keyframe_index.open() as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            keys[row["video"]].append((float(row["time"]), vectors[i]))
+    return cues, keys
+
+
+def test_default_demo_judges_30_anchors_and_hides_topics_from_the_words(tmp_path, spec=DemoSpec()):
+    """>= 30 judged anchors; many relevant targets have no or misleading words but telling pictures,
+    which is what a joint model can use and a text-only one cannot."""
+    import xml.etree.ElementTree as ET
+
+    from hyperlink.demo import _COMMON
+    from hyperlink.evaluate.trec import read_qrels
+    from hyperlink.ingest import read_anchors
+
+    files = generate_demo(tmp_path / "d", spec)
+    anchors = {a.id: a for a in read_anchors(files.anchors)}
+    judged = {j.anchor for j in read_qrels(files.qrels)}
+    assert len(ET.parse(files.anchors).getroot()) >= 30 and len(judged) >= 30 and judged <= set(anchors)
+    cues, keys = _read_demo(files)
+
+    def words(video, start, end):
+        return set().union(*(w for s, e, w in cues[video] if s < end and e > start)) - set(_COMMON)
+
+    def picture(video, start, end):
+        rows = [v for t, v in keys[video] if start <= t < end]
+        return np.mean(rows, axis=0) if rows else None
+
+    blind = seen = 0
+    for j in read_qrels(files.qrels):
+        a = anchors[j.anchor]
+        aw, ap = words(a.video, a.start, a.end), picture(a.video, a.start, a.end)
+        tp = picture(j.video, j.start, j.end)
+        if j.rel != 1 or not aw or ap is None or tp is None:
+            continue
+        seen += 1
+        cosine = float(ap @ tp / np.linalg.norm(ap) / np.linalg.norm(tp))
+        if not words(j.video, j.start, j.end) & aw and cosine > 0.5:
+            blind += 1  # the words give nothing away, the pictures do
+    assert seen > 300 and 0.2 < blind / seen < 0.6
+
+
+def test_the_data_folder_is_in_the_repository_with_a_readme():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "data" / "README.md").read_text()
+    assert "data/demo/" in text and "make demo" in text and "generated" in text
+    ignored = [line.strip() for line in (root / ".gitignore").read_text().splitlines()]
+    assert "/data/demo/" in ignored and not any(line in ("data/", "/data/", "data", "/data") for line in ignored)

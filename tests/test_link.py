@@ -131,3 +131,99 @@ def test_searches_stay_within_a_gpu_index_depth_limit(demo_store):
     lines, empty, _ = linker.run(store.anchors(), "r", LinkOptions(30))
     assert asked and max(asked) <= 40
     assert lines and all(l.rank <= 30 for l in lines)
+
+
+def test_why_empty_names_the_rules_that_refused_every_candidate():
+    from hyperlink.link import why_empty
+
+    short = {1: Segment("v9", 0, 8, id=1), 2: Segment("v9", 0, 9, id=2)}
+    text = why_empty(Span("v1", 0, 5), np.array([1, 2, -1]), short, set(), LinkOptions(5))
+    assert text == ("no target returned: of the 2 nearest candidate segments, 2 last under 10 s, the shortest "
+                    "target a run may return (a video shorter than that has no possible target)")
+    text = why_empty(ANCHOR, np.array([1, 8, 7]), SEGMENTS, {"v4"}, LinkOptions(5))
+    assert "1 overlap the query span itself" in text and "1 lie in blacklisted videos" in text
+    assert "1 last over 120 s" in text
+    assert why_empty(ANCHOR, np.array([], np.int64), SEGMENTS, set(), LinkOptions(5)).startswith("the index holds no")
+
+
+def test_format_clock():
+    from hyperlink.link import format_clock, span_text
+
+    assert format_clock(0) == "0:00:00" and format_clock(59.6) == "0:01:00" and span_text(508, 569) == "0:08:28-0:09:29"
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_store):
+    return str(demo_store[1].parents[1] / "store.db")
+
+
+def test_query_shows_anchor_text_clock_times_judgments_and_wide_snippets(demo_store, demo_db, cli):
+    import re
+
+    store, _ = demo_store
+    anchor = store.anchors()[0]
+    code, out, err = cli("query", anchor.id, "--model", "m", "-k", "5", "--device", "cpu", db_path=demo_db)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert re.fullmatch(rf"{anchor.id}: {anchor.video} \d:\d\d:\d\d-\d:\d\d:\d\d \(\d+ s\)", lines[0].rstrip())
+    cues = store.cues(anchor.video)[1]
+    first = next(c.text for c in cues if c.start < anchor.end and c.end > anchor.start)
+    assert first.split()[0] in lines[1]
+    rows = [l for l in lines if l.startswith("│")]
+    assert len(rows) == 5 and all(re.search(r"│ \d:\d\d:\d\d-\d:\d\d:\d\d │", r) for r in rows)
+    marks = {r.split("│")[2].strip() for r in rows}
+    assert marks <= {"yes", "no", "-"} and "rel: the stored judgments of" in out
+    assert max(len(l) for l in lines) <= 80  # the test console is 80 wide: the snippets fill it, no more
+    assert all(len(r) == 80 for r in rows)
+
+
+def test_query_json_has_text_and_relevance(demo_store, demo_db, cli):
+    import json
+
+    from hyperlink.evaluate.relevance import Ranking, build_qrels, label_segments
+
+    store, _ = demo_store
+    anchor = store.anchors()[0]
+    code, out, err = cli("query", anchor.id, "--model", "m", "-k", "8", "--json", "--device", "cpu", db_path=demo_db)
+    doc = json.loads(out)
+    assert code == 0 and doc["text"] and doc["reason"] is None and len(doc["hits"]) == 8
+    qrels = build_qrels([j for j in store.judgments() if j.anchor == anchor.id])[anchor.id]
+    expected = label_segments(Ranking.of(anchor.id, [(h["video"], h["start"], h["end"]) for h in doc["hits"]]), qrels)
+    assert "".join("-" if h["relevant"] is None else str(h["relevant"]) for h in doc["hits"]) == expected
+    assert all(isinstance(h["text"], str) for h in doc["hits"]) and any(h["text"] for h in doc["hits"])
+
+
+def test_query_that_returns_nothing_says_why(demo_store, demo_db, cli):
+    """Every video but the query's own blacklisted, and --exclude-video: nothing is left (exit 0)."""
+    import json
+
+    from hyperlink.parsed import Parsed
+    from hyperlink.store import Store
+
+    store, _ = demo_store
+    anchor = store.anchors()[0]
+    others = [v.id for v in store.videos() if v.id != anchor.video]
+    before = [v.id for v in store.videos() if v.blacklisted]
+    tmp = Store.open(demo_db)
+    try:
+        with tmp.transaction() as tx:
+            tx.set_blacklist(Parsed("b.txt", others, list(range(1, len(others) + 1))))
+        code, out, err = cli("query", anchor.id, "--model", "m", "--exclude-video", "--device", "cpu", db_path=demo_db)
+        assert code == 0 and "targets for" not in out
+        assert "no target returned" in err and "lie in blacklisted videos" in err and "own video" in err
+        code, out, err = cli("query", anchor.id, "--model", "m", "--exclude-video", "--json", "--device", "cpu",
+                             db_path=demo_db)
+        assert code == 0 and json.loads(out)["hits"] == [] and "no target returned" in json.loads(out)["reason"]
+    finally:
+        with tmp.transaction() as tx:
+            tx.set_blacklist(Parsed("b.txt", before, list(range(1, len(before) + 1))))
+        tmp.close()
+
+
+def test_query_span_past_the_video_end_is_bad_input(demo_store, demo_db, cli):
+    store, _ = demo_store
+    video = store.videos()[0]
+    end = int(video.duration) + 30
+    code, out, err = cli("query", f"{video.id}@10-{end}", "--model", "m", "--device", "cpu", db_path=demo_db)
+    assert code == 3 and out == "" and f"past the end of {video.id}, which lasts" in err and "Traceback" not in err
+    assert f"({video.duration:g} s)" in err

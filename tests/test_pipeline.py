@@ -47,11 +47,11 @@ def test_run_is_complete_deterministic_and_evaluates(demo, cli, tmp_path):
     a = (tmp_path / "a.txt").read_text()
     assert a == (tmp_path / "b.txt").read_text()
     anchors = {line.split()[0] for line in a.splitlines()}
-    assert len(anchors) == 12
+    assert len(anchors) == 36
     code, out, err = cli("evaluate", root / "demo" / "qrels.txt", tmp_path / "a.txt", "--json")
     assert code == 0, err
     scores = json.loads(out)["runs"][0]["all"]
-    assert scores["num_q"] == 12 and 0 <= scores["P_10"] <= 1
+    assert scores["num_q"] == 36 and 0 <= scores["P_10"] <= 1
 
 
 def test_stale_index_is_refused(demo, cli, tmp_path):
@@ -67,7 +67,11 @@ def test_stale_index_is_refused(demo, cli, tmp_path):
     shutil.copytree(root / "models", tmp_path / "models")
     shutil.copytree(root / "indexes", tmp_path / "indexes")
     assert cli("query", "anchor_1", "--model", "bidnn", db_path=stale_db)[0] == 0
-    # the same cut again: the windows stay, their vectors are rewritten, so the store's vectors changed
+    # the same cut with the same vectors changes nothing: the index stays current
+    assert cli("segment", "--length", "60", "--stride", "30", "--snap", db_path=stale_db)[0] == 0
+    assert cli("query", "anchor_1", "--model", "bidnn", db_path=stale_db)[0] == 0
+    # text re-encoded with another seed, the same cut again: the windows stay, their vectors change
+    assert cli("encode-text", "--dim", "64", "--seed", "7", db_path=stale_db)[0] == 0
     assert cli("segment", "--length", "60", "--stride", "30", "--snap", db_path=stale_db)[0] == 0
     code, _, err = cli("query", "anchor_1", "--model", "bidnn", db_path=stale_db)
     assert code == 5 and "the index is stale (store_fingerprint" in err and "hyperlink index --model bidnn" in err

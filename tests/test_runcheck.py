@@ -13,7 +13,7 @@ from hyperlink.cli import main
 from hyperlink.evaluate.trec import RawRunLine, RunLine, read_run, write_run
 from hyperlink.ingest.anchors import read_anchors
 from hyperlink.ingest.collection import read_blacklist, read_collection
-from hyperlink.runcheck import FIXES, RULES, Change, Violation, check_run, fix_run
+from hyperlink.runcheck import ANSWERS, FIXES, RULES, Change, Violation, check_run, fix_run
 
 # v lasts 5 min, w 3:20; the anchors: a1 = v [1.40-2.10] (100-130 s), a2 = w [0.50-1.10] (50-70 s).
 VIDEOS = {"v": 300.0, "w": 200.0, "short": 6.0, "bad": 100.0}
@@ -92,8 +92,22 @@ def test_boundaries_are_valid(anchors):
         (3, RunLine("a1", "v", 131, 251, 3, 1.0, "r")),  # exactly 120 s, starts 1 s after the anchor
         (4, RunLine("a1", "w", 201, 211, 4, 1.0, "r")),  # starts 1 s past w's listed length: rounding slack
     ]
-    assert check_run(run, VIDEOS, BLACKLIST, {"a1": anchors["a1"]}) == []
-    assert check_run(run, VIDEOS, BLACKLIST, None) == []  # no anchors file: anchor rules skipped
+    official = dict(video_end=False)  # the official checker tests the start only
+    assert check_run(run, VIDEOS, BLACKLIST, {"a1": anchors["a1"]}, **official) == []
+    assert check_run(run, VIDEOS, BLACKLIST, None, **official) == []  # no anchors file: anchor rules skipped
+    # ... but its end passes w's end, which the fixer clips: reported by default
+    assert [(v.line, v.rule) for v in check_run(run, VIDEOS, BLACKLIST, None)] == [(4, "end-beyond-video")]
+
+
+def test_end_beyond_the_video_is_what_the_fixer_clips():
+    run = [(1, RunLine("a1", "v", 290, 300, 1, 1.0, "r")), (2, RunLine("a1", "w", 150, 201, 2, 1.0, "r"))]
+    found = check_run(run, VIDEOS, set(), None)
+    assert [(v.line, v.rule) for v in found] == [(2, "end-beyond-video")]  # 300 = v's length: fine
+    assert "ends at 3.21, after the end of w (3.20)" in found[0].message
+    fixed, changes = fix_run(run, VIDEOS, set(), None)
+    assert [(c.line, c.action) for c in changes] == [(2, "clip-video-end")]
+    fixed, changes = fix_run(run, VIDEOS, set(), None, video_end=False)
+    assert changes == [] and check_run(run, VIDEOS, set(), None, video_end=False) == []
 
 
 def many(n, anchor="a1"):
@@ -112,7 +126,7 @@ def test_more_than_1000_targets_reported_once_and_truncated_by_the_fixer():
 
 
 def test_every_rule_is_exercised():
-    covered = {rule for _, rule in EXPECTED} | {"anchor-video", "too-many"}
+    covered = {rule for _, rule in EXPECTED} | {"anchor-video", "too-many", "end-beyond-video"}
     assert covered == set(RULES)
     with pytest.raises(ValueError, match="unknown rule 'nope'; choose one of fields"):
         Violation(1, "a1", "nope", "")
@@ -191,6 +205,24 @@ def test_fixer_excludes_the_anchor_video_on_request(anchors):
     assert [(c.line, c.action) for c in changes] == [(1, "drop-anchor-video"), (2, "renumber")]
 
 
+def answered(changes, violations, same_line=False):
+    """The changes that answer no reported violation (ANSWERS): of their anchor, or of their line."""
+    found = {(v.line if same_line else v.anchor, v.rule) for v in violations}
+    return [c for c in changes if not any(((c.line if same_line else c.anchor), rule) in found
+                                          for rule in ANSWERS[c.action])]
+
+
+def test_every_change_of_the_fixer_answers_a_reported_violation(tmp_path, anchors):
+    del anchors["a3"]
+    run = lenient(tmp_path, MESSY)
+    fixed, changes = fix_run(run, VIDEOS, BLACKLIST, anchors)
+    assert answered(changes, check_run(run, VIDEOS, BLACKLIST, anchors)) == []
+    # and the check is not vacuous: without the end rule, the clip of line 5 answers nothing
+    left = answered(changes, check_run(run, VIDEOS, BLACKLIST, anchors, video_end=False))
+    assert [(c.line, c.action) for c in left] == [(5, "clip-video-end")]
+    assert set(ANSWERS) == set(FIXES) and all(rules <= set(RULES) for rules in ANSWERS.values())
+
+
 def test_every_fix_is_exercised():
     assert {a for _, a in CHANGES} | {"truncate", "drop-anchor-video"} == set(FIXES)
     with pytest.raises(ValueError, match="unknown fix"):
@@ -227,17 +259,35 @@ def tv16():
 def test_valid_run_has_no_violation(tv16):
     root, videos, blacklist, anchors = tv16
     run = read_run(root / VALID, strict=False)
-    assert check_run(run, videos, set(), anchors) == []
+    assert check_run(run, videos, set(), anchors, video_end=False) == []
     # The official check ignores the blacklist; given one, its two lines in vid03249 are reported.
-    found = check_run(run, videos, blacklist, anchors)
+    found = check_run(run, videos, blacklist, anchors, video_end=False)
     assert [(v.line, v.rule) for v in found] == [(4191, "blacklisted"), (7432, "blacklisted")]
+    # It tests only starts against the video's length; 1,611 ends pass the listed length (the fixer clips them).
+    found = check_run(run, videos, set(), anchors)
+    assert Counter(v.rule for v in found) == {"end-beyond-video": 1611}
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", [VALID, INVALID])
+@pytest.mark.parametrize("video_end", [True, False])
+def test_every_change_to_a_real_run_answers_a_violation_of_its_line(tv16, name, video_end):
+    root, videos, blacklist, anchors = tv16
+    run = read_run(root / name, strict=False)
+    fixed, changes = fix_run(run, videos, blacklist, anchors, video_end=video_end)
+    found = check_run(run, videos, blacklist, anchors, video_end=video_end)
+    left = answered(changes, found, same_line=True)
+    assert {c.action for c in left} <= {"renumber"}  # ranks that move up after a dropped line
+    assert answered(changes, found) == []
 
 
 @pytest.mark.data
 def test_invalid_run_breaks_the_duration_rule_and_overlaps(tv16):
     root, videos, _, anchors = tv16
     run = read_run(root / INVALID, strict=False)
-    found = check_run(run, videos, set(), anchors)
+    assert Counter(v.rule for v in check_run(run, videos, set(), anchors)) == {
+        "end-beyond-video": 2725, "duration": 959, "target-overlap": 17}
+    found = check_run(run, videos, set(), anchors, video_end=False)  # the official rules
     assert Counter(v.rule for v in found) == {"duration": 959, "target-overlap": 17}
     lengths = {n: x.end - x.start for n, x in zip(run.lines, run.items)}
     bad = [lengths[v.line] for v in found if v.rule == "duration"]
@@ -252,10 +302,11 @@ def test_invalid_run_breaks_the_duration_rule_and_overlaps(tv16):
 
 @pytest.mark.data
 @pytest.mark.parametrize("name", [VALID, INVALID])
-def test_fixed_real_runs_pass(tv16, name):
+@pytest.mark.parametrize("video_end", [True, False])
+def test_fixed_real_runs_pass(tv16, name, video_end):
     root, videos, blacklist, anchors = tv16
-    fixed, changes = fix_run(read_run(root / name, strict=False), videos, blacklist, anchors)
-    assert check_run(list(enumerate(fixed, 1)), videos, blacklist, anchors) == []
+    fixed, changes = fix_run(read_run(root / name, strict=False), videos, blacklist, anchors, video_end=video_end)
+    assert check_run(list(enumerate(fixed, 1)), videos, blacklist, anchors, video_end=video_end) == []
     assert len({x.anchor for x in fixed}) == 94 and changes
 
 
@@ -312,8 +363,41 @@ def test_cli_on_the_real_invalid_run(tv16, capsys, tmp_path):
     args = ["check-run", str(root / INVALID), "--collection", str(root / "bliptv2.txt"), "--anchors", str(root / "tv16hlk_test_anchors.xml")]
     assert main(args) == 3
     out = capsys.readouterr().out
-    assert "976 violation(s)" in out and out.count("[duration]") == 959
+    assert "3701 violation(s)" in out and out.count("[duration]") == 959 and out.count("[end-beyond-video]") == 2725
+    assert main([*args, "--official"]) == 3
+    out = capsys.readouterr().out
+    assert "976 violation(s)" in out and "[end-beyond-video]" not in out
     assert main([*args, "--fix", str(tmp_path / "fixed.txt")]) == 0
     capsys.readouterr()
     args[1] = str(tmp_path / "fixed.txt")
     assert main(args) == 0
+
+
+def test_cli_takes_collection_anchors_and_blacklist_from_the_store(files, cli):
+    (files / "bl.txt").write_text("w\n")
+    for args in (("collection", files / "c.txt"), ("anchors", files / "a.csv"), ("blacklist", files / "bl.txt")):
+        assert cli("ingest", *args)[0] == 0
+    code, out, err = cli("check-run", files / "good.txt")  # line 2 is in w, blacklisted in the store
+    assert code == 3 and f"{files / 'good.txt'}:2: [blacklisted]" in out
+    assert ("checked against: collection from the store (2 videos), anchors from the store (1 anchors), "
+            "blacklist from the store (1 videos)") in err
+    assert "1 violation(s)" in out and "blacklisted  the video must not be blacklisted (not an official rule)" in out
+    code, out, err = cli("check-run", files / "good.txt", "--official")
+    assert code == 0 and "valid, no rule broken" in out and "blacklist from" not in err
+    code, out, err = cli("check-run", files / "good.txt", "--collection", files / "c.txt", "--anchors", files / "a.csv")
+    assert code == 0 and f"collection from {files / 'c.txt'} (2 videos)" in err  # files given: the store is not read
+    assert "blacklist from" not in err
+
+
+def test_cli_without_a_store_or_files_says_what_to_pass(files, cli):
+    code, _, err = cli("check-run", files / "good.txt", "--collection", files / "c.txt", db_path=str(files / "none.db"))
+    assert code == 4 and "Traceback" not in err  # the store is needed for the anchors, and absent
+    code, _, err = cli("check-run", files / "good.txt", "--anchors", files / "a.csv", "--collection", files / "c.txt",
+                       "--official", "--blacklist", files / "a.csv")
+    assert code == 3 and "--blacklist and --official contradict" in err
+
+
+def test_cli_fix_into_a_folder_is_input_error(files, capsys):
+    assert check(files, "bad.txt", "--fix", str(files)) == 3
+    out, err = capsys.readouterr()
+    assert "--fix names a folder" in err and "Traceback" not in err and out == ""

@@ -26,20 +26,32 @@ def evaluate(
     ),
     as_json: bool = typer.Option(False, "--json", help='One JSON object: {"runs": [{"run", "all", "per_anchor"}], ...}.'),
     as_csv: bool = typer.Option(False, "--csv", help="CSV, one row per run and anchor (plus 'all')."),
-    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw per-anchor P@10 and precision curves."),
+    measures: Optional[str] = typer.Option(
+        None, "--measures", metavar="M1,M2,...",
+        help="Measures to show, comma-separated, or 'all' (default: the headline measures; with --json/--csv: all).",
+    ),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a measure per anchor and precision curves."),
+    plot_measure: str = typer.Option("map", "--plot-measure", metavar="MEASURE", help="The measure --plot draws per anchor."),
     trials: int = typer.Option(10_000, "--trials", help="Randomisation-test trials when comparing runs."),
     seed: int = typer.Option(0, "--seed", help="Seed of the randomisation test."),
 ) -> None:
     """Score linking runs with the official MediaEval / TRECVID hyperlinking measures.
 
     Overlap (map, P_k), 5-minute bins (*_bin), tolerance to irrelevance (*_tol) and MAiSP, per anchor and averaged.
+    The table shows the headline measures; --measures all shows every one. Columns are named by run tag.
 
     With several runs, each is tested against the first: * ** *** mark p < 0.05, 0.01, 1e-4.
 
+    map can exceed 1: as in the official tool, every target on a relevant segment counts (map_once: each segment once).
+
     Example: hyperlink evaluate me14sh_linking_testSet.qrel run_a.txt.gz run_b.txt --plot runs.png
     """
-    from ..evaluate.report import FORMATS, EvalOptions, evaluate_files
+    from ..evaluate.report import FORMATS, EvalOptions, evaluate_files, select_measures
 
+    chosen = select_measures(measures)
+    select_measures([plot_measure])
+    if plot is None and plot_measure != "map":
+        raise InputError("--plot-measure needs --plot FILE.png")
     if as_json and as_csv:
         raise InputError("choose one output format: --json or --csv, not both")
     if plot is not None and not plot.parent.is_dir():
@@ -50,12 +62,11 @@ def evaluate(
     for run in report.runs:
         for warning in run.warnings:
             err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
-    rendered = FORMATS["json" if as_json else "csv" if as_csv else "table"](report)
-    if isinstance(rendered, str):
-        sys.stdout.write(rendered)
-    else:
-        console.print(rendered)
-    if plot is not None:
+    if plot is not None:  # drawn first, so that the table and its summary are the last lines printed
         from ..evaluate.plots import plot_runs
 
-        say(f"wrote {plot_runs(report.runs, plot)}")
+        say(f"wrote {escape(str(plot_runs(report.runs, plot, plot_measure, report.comparisons)))}")
+    if as_json or as_csv:
+        sys.stdout.write(FORMATS["json" if as_json else "csv"](report, None if measures is None else chosen))
+    else:
+        console.print(FORMATS["table"](report, chosen, console.width))

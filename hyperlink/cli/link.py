@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from .common import app, console, open_store, say, state
+from .common import app, console, err_console, open_store, say, state
 
 DEVICE_HELP = "auto (GPU when faiss reports one), cpu or gpu."
 
@@ -54,17 +56,41 @@ def index_cmd(
         f" ({m.excluded} segments with no modality left out) -> {out_dir}")
 
 
-def _hits_table(label: str, hits, snippets: dict[int, str]) -> Table:
-    from ..timecode import format_mss
+_MARKS = {"1": "yes", "0": "no", "-": "-"}
 
-    table = Table(title=f"targets for {label}")
-    for col in ("rank", "video", "start-end", "score"):
-        table.add_column(col, justify="right" if col in ("rank", "score") else "left", no_wrap=True,
-                         min_width=len(col))
-    table.add_column("transcript", overflow="ellipsis", no_wrap=True, max_width=36)
-    for r, h in enumerate(hits, 1):
-        table.add_row(str(r), h.video, f"{format_mss(h.start)}-{format_mss(h.end)}", f"{h.score:.4f}", snippets.get(r, ""))
+
+def _query_table(result) -> Table:
+    """Targets with H:MM:SS spans and transcripts that take the terminal's remaining width."""
+    from rich.text import Text
+
+    from ..link import span_text
+
+    table = Table(title=Text(f"targets for {result.label}"), title_justify="left", expand=True)
+    columns = ["rank", *(["rel"] if result.relevance is not None else []), "video", "start-end", "score"]
+    for col in columns:
+        table.add_column(col, justify="right" if col in ("rank", "score") else "left", no_wrap=True, min_width=len(col))
+    table.add_column("transcript", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
+    for r, (h, snippet) in enumerate(zip(result.hits, result.snippets), 1):
+        mark = [_MARKS[result.relevance[r - 1]]] if result.relevance is not None else []
+        table.add_row(str(r), *mark, Text(h.video), span_text(h.start, h.end), f"{h.score:.4f}", Text(snippet))
+    if result.relevance is not None:
+        table.caption = Text(f"rel: the stored judgments of {result.anchor} (yes relevant, no not relevant, "
+                             "- not judged)")
+        table.caption_justify = "left"
     return table
+
+
+def _query_json(result) -> str:
+    marks = result.relevance or [None] * len(result.hits)
+    widened = "whole video" if result.widened == float("inf") else result.widened  # JSON has no Infinity
+    return json.dumps({
+        "query": result.label, "video": result.span.video, "start": result.span.start, "end": result.span.end,
+        "text": result.text, "widened": widened, "reason": result.reason,
+        "hits": [{"rank": r, "video": h.video, "start": h.start, "end": h.end, "score": h.score,
+                  "segment": h.segment_id, "text": snippet,
+                  "relevant": None if mark in (None, "-") else int(mark)}
+                 for r, (h, snippet, mark) in enumerate(zip(result.hits, result.snippets, marks), 1)],
+    })
 
 
 @app.command("query")
@@ -75,40 +101,44 @@ def query_cmd(
     k: int = typer.Option(10, "-k", "--top", help="Targets to return (at most 1000)."),
     exclude_video: bool = typer.Option(False, "--exclude-video", help="Return nothing from the query's own video."),
     mss: bool = typer.Option(False, "--mss", help="Read START-END as official M.SS (default: seconds or HH:MM:SS)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help='Print JSON: {"query", "text", "hits": [{..., "text", "relevant"}], "reason"}.'),
     trec: bool = typer.Option(False, "--trec", help="Print official run lines."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
 ) -> None:
     """Rank target segments for an anchor, a stored segment or any span, obeying the run rules.
 
+    Shows the query's own transcript, then each target (times H:MM:SS) with its transcript and, for a judged
+    anchor, its stored judgment. When nothing can be returned, says why on stderr (exit 0).
+
     Example: hyperlink query anchor_3 --model bidnn -k 5     (or: hyperlink query news0007@120-180 --model bidnn)
     """
-    from ..link import Linker, LinkOptions, parse_query
+    from rich.text import Text
+
+    from ..link import Linker, LinkOptions, span_text
 
     store = open_store()
     linker = Linker(store, model, _index_dir(index, model), device)
-    span, segment_id, label = parse_query(target, store, mss)
-    vector = linker.segment_vector(segment_id) if segment_id is not None else None
-    if segment_id is None:
-        vector = linker.vectors_with_context([span])[0][0]
-    hits = linker.query(span, LinkOptions(k, exclude_video), vector)
+    result = linker.answer(target, LinkOptions(k, exclude_video), mss)
+    if result.widened is not None:
+        how = "its whole video" if result.widened == float("inf") else f"{result.widened:g} s of context each side"
+        say(f"[yellow]warning:[/] {escape(result.label)}: no transcript or keyframe inside the span; used {how}")
+    if result.reason is not None:  # a legitimate empty answer: exit 0, but say why
+        err_console.print(f"{result.label}: {result.reason}", markup=False, highlight=False, soft_wrap=True)
     if trec:
         from ..evaluate.trec import RunLine, format_run_line
 
-        for r, h in enumerate(hits, 1):
-            name = label if segment_id is None and label in {a.id for a in store.anchors()} else "query"
-            console.print(format_run_line(RunLine(name, h.video, h.start, h.end, r, h.score, f"hyperlink-{model}")),
-                          highlight=False, soft_wrap=True)
+        for r, h in enumerate(result.hits, 1):
+            line = RunLine(result.anchor or "query", h.video, h.start, h.end, r, h.score, f"hyperlink-{model}")
+            console.print(format_run_line(line), markup=False, highlight=False, soft_wrap=True)
         return
     if as_json:
-        console.print_json(json.dumps({"query": label, "hits": [
-            {"rank": r, "video": h.video, "start": h.start, "end": h.end, "score": h.score, "segment": h.segment_id}
-            for r, h in enumerate(hits, 1)]}))
+        sys.stdout.write(_query_json(result) + "\n")
         return
-    by_video = {video: store.cues(video)[1] for video in {h.video for h in hits}}
-    snippets = {r: " ".join(c.text for c in by_video.get(h.video, []) if c.start < h.end and c.end > h.start)
-                for r, h in enumerate(hits, 1)}
-    console.print(_hits_table(label, hits, snippets))
+    span = result.span
+    console.print(Text(f"{result.label}: {span.video} {span_text(span.start, span.end)} ({span.end - span.start:g} s)"))
+    console.print(Text(f"  {result.text}" if result.text else "  (no transcript)"))
+    if result.hits:
+        console.print(_query_table(result))
 
 
 @app.command("run")

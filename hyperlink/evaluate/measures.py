@@ -2,6 +2,12 @@
 
 The metric functions are pure: they read a label string (``relevance.py``: ``1`` relevant,
 ``0`` non-relevant, ``-`` unjudged, ``s``/``S`` seen) and return a number.
+
+Why ``map`` can exceed 1: the official evaluator labels every target overlapping a relevant
+segment ``1``, so several targets on one relevant segment all count as hits while ``num_rel``
+counts each merged relevant segment once (``num_rel_ret`` can exceed ``num_rel``). The official
+measures keep that counting on purpose. ``map_once`` / ``num_rel_ret_once`` are the variant that
+credits each relevant segment once -- at the first target that overlaps it -- and so stay <= 1.
 """
 
 from __future__ import annotations
@@ -11,9 +17,13 @@ from typing import Callable, Mapping
 
 from .maisp import MaispResult
 
-__all__ = ["AnchorOutcome", "Measure", "MEASURES", "precision_at", "average_precision", "judged_at", "aggregate"]
+__all__ = [
+    "AnchorOutcome", "Measure", "MEASURES", "VARIANTS", "precision_at", "average_precision",
+    "average_precision_once", "judged_at", "aggregate",
+]
 
 FAMILIES = {"": "segments", "_bin": "bins", "_tol": "tolerance"}  # name suffix -> label family
+ONCE = "_once"  # labels key of the variant labelling: each relevant segment credited once (not official)
 
 
 def precision_at(labels: str, k: int) -> float:
@@ -28,7 +38,9 @@ def precision_at(labels: str, k: int) -> float:
 def average_precision(labels: str, num_rel: int) -> float:
     """AP = Σ_{r: label_r = 1} (relevant in the top r) / r, divided by num_rel.
 
-    Several targets hitting one relevant segment all count, so AP can exceed 1; 0 when nothing is hit.
+    Several targets hitting one relevant segment all count, so AP can exceed 1 (the official
+    evaluator's counting, kept on purpose); 0 when nothing is hit. The variant that counts each
+    relevant segment once is :func:`average_precision_once` (``map_once``).
 
     >>> round(average_precision("1-01", 4), 4)  # (1/1 + 2/4) / 4
     0.375
@@ -39,6 +51,21 @@ def average_precision(labels: str, num_rel: int) -> float:
         total += hits / (i + 1)
         i = labels.find("1", i + 1)
     return total / num_rel if total else 0.0
+
+
+def average_precision_once(labels: str, num_rel: int) -> float:
+    """The variant AP, each relevant segment counted once (not an official measure; at most 1).
+
+    ``labels`` is the *once* labelling: ``1`` only for the first target overlapping a relevant
+    segment not credited before, ``s`` for a later target on segments already credited. Then it is
+    the textbook AP = Σ_{r: label_r = 1} (credited in the top r) / r, divided by num_rel; since at
+    most num_rel targets are credited, it never exceeds 1. Compare :func:`average_precision` on the
+    official labelling, where the ``s`` targets would count too:
+
+    >>> round(average_precision_once("1s1", 2), 4)  # (1/1 + 2/3) / 2; the official AP of "111" is 1.5
+    0.8333
+    """
+    return average_precision(labels, num_rel)
 
 
 def judged_at(labels: str, k: int) -> float:
@@ -112,10 +139,18 @@ def _registry() -> dict[str, Measure]:
     # Official names; the values are isp[5], isp[10], isp[20] (list indices, kept as published).
     for name, i in (("0.05", 5), ("0.10", 10), ("0.20", 20)):
         measures.append(Measure(f"maisp_{name}", lambda o, i=i: o.maisp.isp_at(i), help=f"isp[{i}]"))
+    measures += [  # the variant, not official: each relevant segment counted once (see the module docstring)
+        Measure(f"num_rel_ret{ONCE}", lambda o: o.labels.get(ONCE, "").count("1"), "sum", True,
+                "relevant segments hit, each counted once (variant)"),
+        Measure(f"map{ONCE}", lambda o: average_precision_once(o.labels.get(ONCE, ""), o.num_rel[""]),
+                help="average precision, each relevant segment counted once (variant, <= 1)"),
+    ]
     return {m.name: m for m in measures}
 
 
 MEASURES: dict[str, Measure] = _registry()
+#: Measures that are not the official evaluator's (listed so that reports can say so).
+VARIANTS = frozenset({f"num_rel_ret{ONCE}", f"map{ONCE}"})
 
 
 def aggregate(measure: Measure, values: list[float]) -> float:

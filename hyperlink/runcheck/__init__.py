@@ -11,10 +11,11 @@ and ``fix_run(...)`` with the same arguments.
 """
 
 from .check import LENGTH_SLACK, MAX_LENGTH, MAX_TARGETS, MIN_LENGTH, RULES, Violation, check_run, shares_seconds
-from .files import RunCheck, check_run_file
-from .fix import FIXES, Change, fix_run
+from .files import RunCheck, RunContext, check_run_file, run_context
+from .fix import ANSWERS, FIXES, Change, fix_run
 
 __all__ = [
+    "ANSWERS",
     "FIXES",
     "LENGTH_SLACK",
     "MAX_LENGTH",
@@ -23,9 +24,11 @@ __all__ = [
     "RULES",
     "Change",
     "RunCheck",
+    "RunContext",
     "Violation",
     "check_run",
     "check_run_file",
     "fix_run",
+    "run_context",
     "shares_seconds",
 ]

@@ -10,12 +10,16 @@ Overlap, decided once and shared with the fixer (:mod:`hyperlink.runcheck.fix`),
   the end of the one it overlaps, leaving exactly such touching pairs.
 
 A target is compared with every earlier target of its anchor on the same video, whatever else is
-wrong with either (the evaluator sees them all). Only the start is checked against the video's
-length, as officially, with ``LENGTH_SLACK`` = 1 s of grace: collection lists give lengths in whole
+wrong with either (the evaluator sees them all). The start is checked against the video's length,
+as officially, with ``LENGTH_SLACK`` = 1 s of grace: collection lists give lengths in whole
 seconds (rounded down) and runs round times to the second, so a start one second past the listed
-length may still be inside the video (the official tv16 valid run has 19 such starts). The fixer
-clips ends to the listed length. The blacklist is not part of the official check; pass one to be
-told about blacklisted videos too (the fixer drops them).
+length may still be inside the video (the official tv16 valid run has 19 such starts).
+
+Two rules are not the official checker's: ``end-beyond-video`` (the end within the listed length;
+the official check tests only the start, but the fixer clips such ends, and every change the fixer
+makes must answer a reported violation) and ``blacklisted`` (only with a blacklist). So a run the
+official checker calls valid -- the tv16 run named Valid has 1,611 ends past the listed lengths --
+breaks them here; ``video_end=False`` and an empty blacklist give exactly the official rules.
 
 >>> from hyperlink.types import Anchor
 >>> from hyperlink.evaluate.trec import RunLine
@@ -26,6 +30,7 @@ told about blacklisted videos too (the fixer drops them).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Protocol
@@ -44,22 +49,23 @@ LENGTH_SLACK = 1  # seconds a start may pass the listed video length (whole-seco
 
 #: Every rule, by its short code, with what it asks for.
 RULES: dict[str, str] = {
-    "fields": "8 whitespace-separated fields per line",
-    "time": "start and end in M.SS notation (seconds 00-59)",
-    "rank": "ranks 1, 2, 3, ... within each anchor",
-    "score": "a finite floating-point score",
-    "block": "all lines of an anchor in one contiguous block",
-    "unknown-anchor": "the anchor is in the anchors file",
-    "unknown-video": "the video is in the collection",
-    "blacklisted": "the video is not blacklisted",
-    "start-beyond-video": "the start is within the video's length",
-    "end-before-start": "the end comes after the start",
-    "duration": f"{MIN_LENGTH} s <= end - start <= {MAX_LENGTH} s",
-    "anchor-overlap": "no overlap with the anchor segment (closed intervals: touching counts)",
-    "anchor-video": "not in the anchor's video at all (--exclude-anchor-video)",
-    "target-overlap": "no second shared with a target returned earlier for the anchor",
-    "too-many": f"at most {MAX_TARGETS} targets per anchor",
-    "missing-anchor": "every anchor of the anchors file has targets",
+    "fields": "each line must have 8 whitespace-separated fields",
+    "time": "start and end must be M.SS (minutes.seconds, seconds 00-59)",
+    "rank": "ranks must run 1, 2, 3, ... within each anchor",
+    "score": "the score must be a finite number",
+    "block": "an anchor's lines must form one contiguous block",
+    "unknown-anchor": "the anchor must be in the anchors file",
+    "unknown-video": "the video must be in the collection",
+    "blacklisted": "the video must not be blacklisted (not an official rule)",
+    "start-beyond-video": "the start must be within the video's length",
+    "end-beyond-video": "the end must be within the video's listed length (not an official rule)",
+    "end-before-start": "the end must come after the start",
+    "duration": f"a target must last {MIN_LENGTH} to {MAX_LENGTH} s",
+    "anchor-overlap": "a target must not overlap the anchor (closed intervals: touching counts)",
+    "anchor-video": "a target must not be in the anchor's video (--exclude-anchor-video)",
+    "target-overlap": "a target must share no second with one returned earlier for its anchor",
+    "too-many": f"an anchor may have at most {MAX_TARGETS} targets",
+    "missing-anchor": "every anchor of the anchors file must have targets",
 }
 
 
@@ -106,10 +112,12 @@ def check_run(
     anchors: Mapping[str, Anchor] | None,
     *,
     exclude_anchor_video: bool = False,
+    video_end: bool = True,
 ) -> list[Violation]:
     """Every violation of the submission rules (``RULES``), in line order; missing anchors last.
 
-    ``videos`` maps video ids to durations in seconds; ``anchors`` None skips the anchor rules.
+    ``videos`` maps video ids to durations in seconds; ``anchors`` None skips the anchor rules;
+    ``video_end`` False skips the (unofficial) ``end-beyond-video`` rule.
     A line with the wrong field count gets only the ``fields`` violation; an inverted or empty
     span gets ``end-before-start`` but no ``duration``.
     """
@@ -156,7 +164,7 @@ def check_run(
             add("blacklisted", f"video {x.video!r} is blacklisted; drop the line")
         if x.start is None or x.end is None:
             continue
-        for rule, message in _span_rules(x.video, x.start, x.end, length, anchor, exclude_anchor_video):
+        for rule, message in _span_rules(x.video, x.start, x.end, length, anchor, exclude_anchor_video, video_end):
             add(rule, message)
         lo, hi = min(x.start, x.end), max(x.start, x.end)
         for line, b0, b1 in earlier[(x.anchor, x.video)]:
@@ -174,7 +182,8 @@ def check_run(
 
 
 def _span_rules(
-    video: str, start: float, end: float, length: float | None, anchor: Anchor | None, exclude_anchor_video: bool
+    video: str, start: float, end: float, length: float | None, anchor: Anchor | None, exclude_anchor_video: bool,
+    video_end: bool = True,
 ) -> list[tuple[str, str]]:
     """The rules about one target's own span: order, duration, video length, the anchor."""
     out = []
@@ -187,6 +196,10 @@ def _span_rules(
     if length is not None and start > length + LENGTH_SLACK:
         out.append(("start-beyond-video", f"target starts at {format_mss(start)}, after the end of {video} "
                                           f"({format_mss(length)}); drop it or move it into the video"))
+    elif video_end and length is not None and max(start, end) > math.floor(length):
+        # the fixer's test (whole seconds of the listed length), so that each clip answers a violation
+        out.append(("end-beyond-video", f"target ends at {format_mss(max(start, end))}, after the end of {video} "
+                                        f"({format_mss(math.floor(length))}); clip the end to the video's length"))
     lo, hi = min(start, end), max(start, end)
     if anchor is not None and anchor.video == video:
         if overlaps(lo, hi, anchor.start, anchor.end):

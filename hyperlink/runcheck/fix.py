@@ -27,7 +27,7 @@ from ..timecode import format_mss
 from ..types import Anchor
 from .check import LENGTH_SLACK, MAX_LENGTH, MAX_TARGETS, MIN_LENGTH, Target, numbered, span_text
 
-__all__ = ["FIXES", "Change", "fix_run"]
+__all__ = ["ANSWERS", "FIXES", "Change", "fix_run"]
 
 #: What the fixer does, by short code; every change it makes names one.
 FIXES: dict[str, str] = {
@@ -49,6 +49,30 @@ FIXES: dict[str, str] = {
     "truncate": f"targets past the {MAX_TARGETS}th dropped",
 }
 _UNFIXABLE = {"fields", "time", "score"}
+_SPAN = {"duration", "end-beyond-video", "anchor-overlap", "target-overlap"}
+
+#: The violations (``RULES`` codes) each fix answers: every change the fixer makes repairs a
+#: violation :func:`~hyperlink.runcheck.check.check_run` reports for the same anchor (with the same
+#: ``exclude_anchor_video`` and ``video_end``); ``renumber`` also follows any dropped line.
+ANSWERS: dict[str, frozenset[str]] = {
+    "drop-malformed": frozenset({"fields", "time", "score"}),
+    "drop-unknown-anchor": frozenset({"unknown-anchor"}),
+    "drop-unknown-video": frozenset({"unknown-video"}),
+    "drop-blacklisted": frozenset({"blacklisted"}),
+    "drop-anchor-video": frozenset({"anchor-video"}),
+    "drop-beyond-video": frozenset({"start-beyond-video"}),
+    "drop-no-room": frozenset(_SPAN),
+    "swap": frozenset({"end-before-start"}),
+    "clip-video-end": frozenset({"end-beyond-video"}),
+    "clip-anchor": frozenset({"anchor-overlap"}),
+    "clip-target": frozenset({"target-overlap"}),
+    "cut": frozenset({"duration"}),
+    "stretch": frozenset(_SPAN),
+    "reorder": frozenset({"block", "rank"}),
+    "renumber": frozenset({"rank", "fields", "time", "score", "unknown-video", "blacklisted", "anchor-video",
+                           "start-beyond-video", *_SPAN}),
+    "truncate": frozenset({"too-many"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +120,7 @@ def fix_run(
     anchors: Mapping[str, Anchor] | None,
     *,
     exclude_anchor_video: bool = False,
+    video_end: bool = True,
 ) -> tuple[list[RunLine], list[Change]]:
     """Repair a run the way the official fixer does, so that the result passes :func:`check_run`.
 
@@ -109,6 +134,8 @@ def fix_run(
 
     Clipping comes before cutting so that a long target on top of an earlier one keeps its free
     part, and stretching comes last so that no clip can shorten it again. Times are whole seconds.
+    ``video_end`` False leaves ends past the video's length alone, as the official fixer does for
+    linking runs (and as :func:`check_run` with ``video_end=False`` accepts them).
     """
     pairs = numbered(lines)
     groups: dict[str, list[tuple[int, int, Target]]] = {}
@@ -126,7 +153,8 @@ def fix_run(
         ordered = sorted(group, key=lambda t: (t[2].rank if t[2].rank is not None else math.inf, t[0]))
         if ordered != group or group[-1][0] - group[0][0] != len(group) - 1:
             changes.append(Change(first, anchor_id, "reorder", f"{len(group)} lines of {anchor_id} written in one block, by rank"))
-        kept = _fix_anchor(anchor, [(n, x) for _, n, x in ordered], videos, blacklist, exclude_anchor_video, changes)
+        kept = _fix_anchor(anchor, [(n, x) for _, n, x in ordered], videos, blacklist, exclude_anchor_video, changes,
+                           video_end)
         if len(kept) > MAX_TARGETS:
             extra = len(kept) - MAX_TARGETS
             changes.append(Change(kept[MAX_TARGETS][0], anchor_id, "truncate", f"{extra} target(s) past the {MAX_TARGETS}th dropped"))
@@ -146,6 +174,7 @@ def _fix_anchor(
     blacklist: set[str] | frozenset[str],
     exclude_anchor_video: bool,
     changes: list[Change],
+    video_end: bool = True,
 ) -> list[tuple[int, int | None, RunLine]]:
     """The kept targets of one anchor as (input line, input rank, target ranked 1 for now)."""
     kept: list[tuple[int, int | None, RunLine]] = []
@@ -167,7 +196,8 @@ def _fix_anchor(
         elif exclude_anchor_video and anchor is not None and x.video == anchor.video:
             change("drop-anchor-video", f"target is in the anchor's video {x.video}")
         else:
-            span = _fix_target(round(x.start), round(x.end), math.floor(length), x.video, blocked[x.video], change)
+            span = _fix_target(round(x.start), round(x.end), math.floor(length), x.video, blocked[x.video], change,
+                               video_end)
             if span is not None:
                 blocked[x.video].append((*span, number))
                 kept.append((number, x.rank, RunLine(x.anchor, x.video, *span, 1, x.score, x.run_name)))
@@ -175,7 +205,8 @@ def _fix_anchor(
 
 
 def _fix_target(
-    start: int, end: int, length: int, video: str, blocked: list[tuple[int, int, int]], change: Callable[[str, str], None]
+    start: int, end: int, length: int, video: str, blocked: list[tuple[int, int, int]], change: Callable[[str, str], None],
+    video_end: bool = True,
 ) -> tuple[int, int] | None:
     """The repaired span of one target, or None to drop it; each step reported through ``change``."""
     if end < start:
@@ -184,6 +215,9 @@ def _fix_target(
     if start > length + LENGTH_SLACK:
         change("drop-beyond-video", f"{span_text(start, end)} starts after the end of {video} ({format_mss(length)})")
         return None
+    listed = length
+    if not video_end:  # the official linking-run fixer: the video's end limits nothing
+        length = max(length, end)
     if end > length:
         clipped = (min(start, length), length)
         ends = f"{video} ends at {format_mss(length)}"
@@ -218,4 +252,8 @@ def _fix_target(
         moved = f" (start moved back: {limit} at {format_mss(g1)})" if e2 - MIN_LENGTH < p0 else ""
         change("stretch", f"{span_text(p0, p1)} lasted {p1 - p0} s; stretched to {span_text(e2 - MIN_LENGTH, e2)}{moved}")
         p0, p1 = e2 - MIN_LENGTH, e2
+    if p0 > listed + LENGTH_SLACK:  # only without video_end: clipping off earlier targets pushed it out
+        change("drop-no-room", f"{span_text(start, end)} has no free part that starts inside {video} "
+                               f"({format_mss(listed)})")
+        return None
     return p0, p1
