@@ -320,12 +320,22 @@ class VectorWrites:
                     "a segment has one vector per feature space: remove one of the two rows", where,
                     self._line(lines, i))
 
-    def _check_stored(self, space: FeatureSpace, done: list, ids: np.ndarray, matrix: np.ndarray, has: np.ndarray,
-                      where: str, lines: list[int] | None) -> None:
-        """Segments that already have a vector in ``space`` keep it; a different new one is refused.
+    def _stored_rows(self, space: FeatureSpace, unique: list[tuple[int]]) -> list:
+        """(segment id, block file, block rows, row) of the segments of ``unique`` with a vector in ``space``."""
+        have = select(SegmentVectorRow.segment_id, VectorBlockRow.file, VectorBlockRow.rows, SegmentVectorRow.row)
+        have = have.join_from(SegmentVectorRow, VectorBlockRow, VectorBlockRow.id == SegmentVectorRow.block_id)
+        have = have.where(SegmentVectorRow.space_id == space.id)
+        lo, hi = unique[0][0], unique[-1][0]
+        if hi - lo < 2 * len(unique):  # dense ids (a fresh chunk): one range scan, no key table
+            return self.conn.execute(have.where(SegmentVectorRow.segment_id.between(lo, hi))).all()
+        return self._with_keys(have, (SegmentVectorRow.segment_id,), unique)
 
-        A re-ingest of the same file is thus a no-op, and a repeat across chunks or an edited file
-        cannot be dropped silently. The stored vectors are read block by block (bounded memory).
+    def _first_difference(self, space: FeatureSpace, done: list, ids: np.ndarray, matrix: np.ndarray,
+                          has: np.ndarray) -> tuple[int, str] | None:
+        """(position in ``ids``, block file) of the first new vector that differs from the stored one.
+
+        The stored vectors are read block by block (bounded memory), from the temporary file for
+        blocks of this transaction.
         """
         position = {int(s): i for i, s in enumerate(ids.tolist()) if has[i]}
         temps = {name: temp for name, temp in self._written}
@@ -339,12 +349,24 @@ class VectorWrites:
             self.files.gather(file, int(at[0, 2]), space.dim, at[:, 1], got, np.arange(len(items)), temps.get(file))
             differ = np.flatnonzero(~(got == matrix[at[:, 0]]).all(axis=1))
             if len(differ):
-                i = int(at[differ[0], 0])
-                earlier = "a row earlier in this file" if file in temps else "an earlier ingest"
-                raise InputError(
-                    f"this segment already has a different {space.name!r} vector (from {earlier}); a segment has one "
-                    "vector per feature space: remove the repeated row, or ingest into a new --space name",
-                    where, self._line(lines, i))
+                return int(at[differ[0], 0]), file
+        return None
+
+    def _check_stored(self, space: FeatureSpace, done: list, ids: np.ndarray, matrix: np.ndarray, has: np.ndarray,
+                      where: str, lines: list[int] | None) -> None:
+        """Segments that already have a vector in ``space`` keep it; a different new one is refused.
+
+        A re-ingest of the same file is thus a no-op, and a repeat across chunks or an edited file
+        cannot be dropped silently.
+        """
+        found = self._first_difference(space, done, ids, matrix, has)
+        if found is not None:
+            i, file = found
+            earlier = "a row earlier in this file" if file in dict(self._written) else "an earlier ingest"
+            raise InputError(
+                f"this segment already has a different {space.name!r} vector (from {earlier}); a segment has one "
+                "vector per feature space: remove the repeated row, or ingest into a new --space name",
+                where, self._line(lines, i))
 
     def set_segment_vectors(self, space: FeatureSpace, segment_ids: np.ndarray, matrix: np.ndarray,
                             has: np.ndarray | None = None, replace: bool = False,
@@ -364,26 +386,22 @@ class VectorWrites:
         once = np.zeros(len(ids), dtype=bool)
         once[first] = True
         self._check_repeats(ids, matrix, keep, first, where, lines)  # ... the same one each time
+        done = self._stored_rows(space, unique) if unique else []
         if replace and unique:
+            wanted = keep & once
+            if sorted(int(d[0]) for d in done) == sorted(ids[wanted].tolist()) and \
+                    self._first_difference(space, done, ids, matrix, wanted) is None:
+                return int(wanted.sum())  # the very vectors stored already: change nothing, not even the revision
             keys = self._fill_keys(unique)
             self.drop_vectors(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space.id,
                                                              SegmentVectorRow.segment_id.in_(select(keys.c.k0))))
             self.conn.execute(delete(keys))
-        elif unique:
-            have = select(SegmentVectorRow.segment_id, VectorBlockRow.file, VectorBlockRow.rows, SegmentVectorRow.row)
-            have = have.join_from(SegmentVectorRow, VectorBlockRow, VectorBlockRow.id == SegmentVectorRow.block_id)
-            have = have.where(SegmentVectorRow.space_id == space.id)
-            lo, hi = unique[0][0], unique[-1][0]
-            if hi - lo < 2 * len(unique):  # dense ids (a fresh chunk): one range scan, no key table
-                done = self.conn.execute(have.where(SegmentVectorRow.segment_id.between(lo, hi))).all()
-            else:
-                done = self._with_keys(have, (SegmentVectorRow.segment_id,), unique)
-            if done:
-                self._check_stored(space, done, ids, matrix, keep & once, where, lines)
-                keep &= ~np.isin(ids, np.array([d[0] for d in done], dtype=np.int64))
+        elif done:
+            self._check_stored(space, done, ids, matrix, keep & once, where, lines)
+            keep &= ~np.isin(ids, np.array([d[0] for d in done], dtype=np.int64))
         keep &= once
         idx = np.flatnonzero(keep)
-        if len(idx) or replace:  # the space's revision (and so the store's fingerprint) moves only on change
+        if len(idx) or (replace and done):  # the space's revision (the store's fingerprint) moves only on change
             self.conn.execute(
                 FeatureSpaceRow.__table__.update().where(FeatureSpaceRow.id == space.id)
                 .values(revision=FeatureSpaceRow.revision + 1)
