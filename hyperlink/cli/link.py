@@ -32,7 +32,7 @@ def index_cmd(
                                 "HNSW32, IVF1024,PQ32 ..."),
     max_memory: Optional[str] = typer.Option(None, "--max-memory", help="Memory the index may take with --factory "
                                              "auto, e.g. 6G or 512M (default: half the machine's RAM)."),
-    nprobe: Optional[int] = typer.Option(None, "--nprobe", help="IVF lists probed per query (default: the fewest "
+    nprobe: Optional[int] = typer.Option(None, "--nprobe", min=1, max=1 << 20, help="IVF lists probed per query (default: the fewest "
                                          "reaching recall@100 >= 0.95 on sample queries)."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
     update: bool = typer.Option(False, "--update", help="Only add segments stored since the index was built "
@@ -157,9 +157,17 @@ def run_cmd(
     Example: hyperlink run --model bidnn --anchors all --out run.txt --name bidnn-expansion
     """
     from ..evaluate.trec import write_run
+    from ..files import output_file
     from ..ingest import read_anchors
     from ..link import Linker, LinkOptions
+    from ..errors import InputError
+    from ..types import check_id
 
+    output_file(out, "run")  # before the ranking, not after it
+    try:
+        check_id(name or f"hyperlink-{model}", "--name")
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     store = open_store()
     linker = Linker(store, model, _index_dir(index, model), device)
     chosen = store.anchors() if anchors == "all" else read_anchors(anchors).items
