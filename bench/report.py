@@ -29,6 +29,12 @@ def _ms(m: dict, key: str) -> str:
     return f"{cell['map']:.3f} ± {cell.get('map_std', 0):.3f} / {cell['p10']:.3f}"
 
 
+def _best(m: dict, direction: str) -> float | None:
+    """MAP on ``direction`` at the model's better readout (direct or expansion)."""
+    values = [m[k]["map"] for k in (direction, direction + "_expansion") if k in m]
+    return max(values) if values else None
+
+
 def wikipedia(d: dict) -> list[str]:
     out = [f"**Wikipedia image–text** (`{d.get('command', 'bench/wikipedia.py')}`; MAP ± std over "
            f"{d.get('seeds', '?')} seeds / P@10; settings chosen on a 20 % validation split of the training pairs):", "",
@@ -37,6 +43,27 @@ def wikipedia(d: dict) -> list[str]:
     for name, m in d["models"].items():
         out.append(f"| {name} | {_ms(m, 'image_to_text')} | {_ms(m, 'text_to_image')} | {_ms(m, 'both_to_both')} | "
                    f"{_ms(m, 'image_to_text_expansion')} | {_ms(m, 'text_to_image_expansion')} |")
+    out.append("")
+    if d.get("ablation"):
+        out += wikipedia_ablation(d)
+    return out
+
+
+def wikipedia_ablation(d: dict) -> list[str]:
+    """xbidnn with one component removed (``--ablation``), MAP at each variant's better readout."""
+    directions = ("image_to_text", "text_to_image", "both_to_both")
+    rows = d["ablation"]
+    full = next(iter(rows.values()))  # the validation-chosen model comes first
+    out = [f"**XBiDNN ablation** (same run; each variant's epochs chosen on the validation split, MAP over "
+           f"{d.get('seeds', '?')} seeds at its better readout, change from the full model in brackets):", "",
+           "| variant | epochs | image→text | text→image | both→both |", "|---|---|---|---|---|"]
+    for name, m in rows.items():
+        cells = []
+        for direction in directions:
+            value = _best(m, direction)
+            change = "" if m is full or value is None else f" ({value - _best(full, direction):+.3f})"
+            cells.append("–" if value is None else f"{value:.3f}{change}")
+        out.append(f"| {name} | {m['settings'].get('epochs')} | " + " | ".join(cells) + " |")
     return out + [""]
 
 

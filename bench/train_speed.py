@@ -7,7 +7,12 @@ outputs, torch.optim.SGD with Nesterov momentum. Steps of the two are interleave
 changes on the machine hit both; the median step time gives samples/s, and the ratio (ours / plain
 speed) is the median over adjacent pairs of steps.
 
-Usage: python bench/train_speed.py [--device cpu|cuda] [--tf32] [--bf16] [--batches 128,1024] [--steps 4]
+With ``--xbidnn`` it instead times our XBiDNN (hyperlink/models/xbidnn.py) against BiDNN at the same
+sizes, each with its own default objective, dropout and optimiser, steps interleaved the same way; the
+ratio is XBiDNN's speed over BiDNN's (an epoch is the same number of steps for both, so it is the
+per-epoch ratio; XBiDNN's CCA readout is fitted once per training run, not per epoch).
+
+Usage: python bench/train_speed.py [--device cpu|cuda] [--tf32] [--bf16] [--batches 128,1024] [--steps 4] [--xbidnn]
 Results are merged into bench/results/train_speed.json under the device name.
 """
 
@@ -33,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from hyperlink.models.bidnn import BiDNN, bidnn_loss  # noqa: E402
 from hyperlink.models.config import TrainConfig  # noqa: E402
 from hyperlink.models.loop import make_optimiser, train_step  # noqa: E402
+from hyperlink.models.xbidnn import XBiDNNConfig, xbidnn_loss  # noqa: E402
 
 M1, M2, H, R = 100, 4096, 2048, 2048  # the original README's configuration: 21,395,556 parameters
 
@@ -65,10 +71,29 @@ def steppers(device: torch.device, tied: bool, autocast):
     return ours, plain
 
 
-def measure(device: torch.device, batch: int, steps: int, rounds: int, tied: bool, autocast) -> dict:
+def xbidnn_steppers(device: torch.device, tied: bool, autocast):
+    """(xbidnn, bidnn): one training step each, both at M1/M2/H/R with their own default settings."""
+    torch.manual_seed(0)
+    x = XBiDNNConfig(hidden=H, rep=R, tied=tied)
+    xnet = BiDNN(M1, M2, H, R, output_activation=x.output_activation, dropout=x.dropout, tied=tied).to(device)
+    bnet = BiDNN(M1, M2, H, R, tied=tied).to(device)  # BiDNN's defaults: tanh outputs, dropout 0.2
+    x_opt, b_opt = make_optimiser(xnet.parameters(), x.train), make_optimiser(bnet.parameters(), TrainConfig())
+
+    def xbidnn(x_a, x_b):
+        with autocast():
+            return train_step(lambda a, b: xbidnn_loss(xnet, a, b, x.self_rec, x.align), x_opt, x_a, x_b)
+
+    def bidnn(x_a, x_b):
+        with autocast():
+            return train_step(lambda a, b: bidnn_loss(bnet, a, b), b_opt, x_a, x_b)
+
+    return xbidnn, bidnn
+
+
+def measure(device: torch.device, batch: int, steps: int, rounds: int, tied: bool, autocast, versus_xbidnn=False) -> dict:
     x_a = torch.rand(batch, M1, device=device) * 2 - 1
     x_b = torch.rand(batch, M2, device=device) * 2 - 1
-    ours, plain = steppers(device, tied, autocast)
+    ours, plain = (xbidnn_steppers if versus_xbidnn else steppers)(device, tied, autocast)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     times: dict[str, list[float]] = {"ours": [], "plain": []}
     for fn in (ours, plain):  # warm-up: allocator, kernels, first momentum buffers
@@ -86,6 +111,9 @@ def measure(device: torch.device, batch: int, steps: int, rounds: int, tied: boo
     speed = {name: batch / statistics.median(t) for name, t in times.items()}
     # adjacent steps share the machine's load at that moment: the median of their ratios is the robust figure
     ratio = statistics.median(p / o for o, p in zip(times["ours"], times["plain"]))
+    if versus_xbidnn:
+        return {"batch": batch, "tied": tied, "xbidnn_samples_per_s": round(speed["ours"], 1),
+                "bidnn_samples_per_s": round(speed["plain"], 1), "ratio": round(ratio, 3), "steps_timed": steps * rounds}
     return {"batch": batch, "tied": tied, "ours_samples_per_s": round(speed["ours"], 1),
             "plain_samples_per_s": round(speed["plain"], 1), "ratio": round(ratio, 3), "steps_timed": steps * rounds}
 
@@ -99,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tf32", action="store_true", help="allow TF32 matmuls (CUDA)")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast for both loops")
     p.add_argument("--untied", action="store_true", help="also time our untied variant (same parameters as plain)")
+    p.add_argument("--xbidnn", action="store_true", help="time XBiDNN against BiDNN instead of BiDNN against plain torch")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "train_speed.json")
     args = p.parse_args(argv)
     device = torch.device(args.device)
@@ -113,14 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for batch in (int(b) for b in args.batches.split(",")):
         for tied in (True, False) if args.untied else (True,):
-            rows.append(measure(device, batch, args.steps, args.rounds, tied, autocast))
+            rows.append(measure(device, batch, args.steps, args.rounds, tied, autocast, args.xbidnn))
             print(json.dumps(rows[-1]), flush=True)
     name = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or platform.machine()} ({os.cpu_count()} cpus, {torch.get_num_threads()} threads)"
     key = device.type + ("-tf32" if args.tf32 else "") + ("-bf16" if args.bf16 else "")
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     results.setdefault("config", {"m1": M1, "m2": M2, "hidden": H, "rep": R, "parameters": 21_395_556,
                                   "optimiser": "SGD lr 0.1 Nesterov 0.9", "loss": "one MSE over batch x (m1+m2)"})
-    results.setdefault("runs", {})[key] = {"device": name, "torch": torch.__version__, "results": rows,
+    section = "xbidnn_vs_bidnn" if args.xbidnn else "runs"  # the README's BiDNN-vs-plain rows stay under "runs"
+    results.setdefault(section, {})[key] = {"device": name, "torch": torch.__version__, "results": rows,
                                             "command": "python bench/train_speed.py " + " ".join(sys.argv[1:] if argv is None else argv)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")

@@ -47,11 +47,39 @@ GRIDS: dict[str, tuple[int, int, list[dict]]] = {
     "concat": (0, 0, [{"balanced": True}, {"balanced": False}]),
     "text": (0, 0, [{"scaling": "none"}, {"scaling": "sqrt-l2"}]),
     "visual": (0, 0, [{"scaling": "none"}, {"scaling": "sqrt-l2"}]),
+    "xbidnn": (150, 10, [  # ours (hyperlink/models/xbidnn.py); text carries most of both→both here, hence α near 1
+        {"align": 0.0, "weight_a": 0.95},
+        {"align": 0.0, "weight_a": 0.99},
+        {"align": 0.1, "weight_a": 0.95},
+        {"align": 0.0, "weight_a": 0.99, "self_rec": 0.25},
+    ]),
 }
 QUICK = {"bidnn": (200, 50, GRIDS["bidnn"][2][:1]), "mae": (40, 10, GRIDS["mae"][2][:1]),
-         "corrnet": (40, 10, GRIDS["corrnet"][2][:1]), "dcca": (30, 5, GRIDS["dcca"][2][:1])}
-CROSSMODAL = {"bidnn", "mae", "corrnet", "dcca", "cca"}  # models with a shared space for image<->text
+         "corrnet": (40, 10, GRIDS["corrnet"][2][:1]), "dcca": (30, 5, GRIDS["dcca"][2][:1]),
+         "xbidnn": (40, 10, GRIDS["xbidnn"][2][:1])}
+CROSSMODAL = {"bidnn", "mae", "corrnet", "dcca", "cca", "xbidnn"}  # models with a shared space for image<->text
 DIRECTIONS = ("image_to_text", "text_to_image")
+# --ablation: xbidnn with one component taken out of its chosen settings (a setting to change, or a
+# function of the chosen settings for the alignment, which the grid may already have at 0).
+ABLATION: dict[str, dict | None] = {
+    "− self-reconstruction (self_rec 0: BiDNN's pure translation)": {"self_rec": 0.0},
+    "± alignment (align 0, or 0.1 where the chosen is 0)": None,
+    "− linear (CCA) readout (linear_weight 0)": {"linear_weight": 0.0},
+    "− learned readout (linear_weight 1: CCA inside the model)": {"linear_weight": 1.0},
+    "− centred codes (center false)": {"center": False},
+    "− weighted halves (weight_a 0.5, BiDNN's equal halves)": {"weight_a": 0.5},
+    "− tied central weights (tied false)": {"tied": False},
+    "− input scaling (scaling none)": {"scaling": "none"},
+}
+
+
+def ablations(chosen: dict) -> dict[str, dict]:
+    """Name -> settings: the chosen xbidnn settings with one component removed."""
+    out = {"full model (validation-chosen)": dict(chosen)}
+    for name, change in ABLATION.items():
+        change = change if change is not None else {"align": 0.1 if chosen.get("align", 0.1) == 0 else 0.0}
+        out[name] = {**chosen, **change}
+    return out
 
 
 def load(data: Path) -> dict[str, np.ndarray]:
@@ -171,6 +199,16 @@ def _aggregate(runs: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
+def _summary(runs: list[dict], chosen: dict, grid: list[dict]) -> dict:
+    """Test metrics over the seeds, with the validation-chosen settings and the grid tried."""
+    return _aggregate(runs) | {"settings": {
+        **chosen["settings"], "epochs": chosen["epochs"] or None, "selection_readout": chosen["readout"],
+        "val_score": round(chosen["val_score"], 4), "seeds": [r["seed"] for r in runs],
+        "train_seconds": [r["train_seconds"] for r in runs],
+        "grid": [{"settings": t["settings"], "best_epoch": t["epochs"], "val_score": round(t["val_score"], 4)}
+                 for t in grid]}}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets" / "wikipedia-xmodal")
@@ -178,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="one setting per model, few epochs, 1 seed")
     p.add_argument("--models", default=",".join(GRIDS), help="comma-separated registry names")
     p.add_argument("--max-epochs", type=int, default=None, help="cap every model's epochs (smoke tests)")
+    p.add_argument("--ablation", action="store_true",
+                   help="also run xbidnn with each component removed (same protocol); written under 'ablation'")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "wikipedia.json")
     args = p.parse_args(argv)
@@ -194,23 +234,30 @@ def main(argv: list[str] | None = None) -> int:
     order = np.random.default_rng(0).permutation(len(data["a_tr"]))
     n_val = round(0.2 * len(order))
     val_rows, fit_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+    ablate = args.ablation and "xbidnn" in kinds
     with ProcessPoolExecutor(args.workers, initializer=_worker_init) if args.workers > 1 else _InProcess() as pool:
         jobs = [(k, s, e, c, data, fit_rows, val_rows) for k, (e, c, grid) in grids.items() for s in grid]
         tuned = list(pool.map(tune, sorted(jobs, key=lambda j: -j[2])))  # longest first
         chosen = {k: max((t for t in tuned if t["kind"] == k), key=lambda t: t["val_score"]) for k in kinds}
-        finals = [(k, chosen[k]["settings"], chosen[k]["epochs"], seed, data) for k in kinds
+        variants = ablations(chosen["xbidnn"]["settings"]) if ablate else {}
+        variants.pop("full model (validation-chosen)", None)  # that is the main run's xbidnn itself
+        e, c = grids["xbidnn"][:2] if ablate else (0, 0)
+        ablation_tuned = dict(zip(variants, pool.map(tune, [("xbidnn", v, e, c, data, fit_rows, val_rows)
+                                                            for v in variants.values()])))
+        finals = [(k, (k, chosen[k]["settings"], chosen[k]["epochs"], seed, data)) for k in kinds
                   for seed in (range(seeds) if grids[k][0] else range(1))]  # unlearned models are deterministic
-        results = list(pool.map(final, sorted(finals, key=lambda j: -j[2])))
+        finals += [(name, ("xbidnn", t["settings"], t["epochs"], seed, data)) for name, t in ablation_tuned.items()
+                   for seed in range(seeds)]
+        finals.sort(key=lambda f: -f[1][2])
+        results = [r | {"label": label} for (label, _), r in zip(finals, pool.map(final, [f[1] for f in finals]))]
     models = {}
     for k in kinds:
-        runs = [r for r in results if r["kind"] == k]
-        c = chosen[k]
-        models[k] = _aggregate(runs) | {"settings": {
-            **c["settings"], "epochs": c["epochs"] or None, "selection_readout": c["readout"],
-            "val_score": round(c["val_score"], 4), "seeds": [r["seed"] for r in runs],
-            "train_seconds": [r["train_seconds"] for r in runs],
-            "grid": [{"settings": t["settings"], "best_epoch": t["epochs"], "val_score": round(t["val_score"], 4)}
-                     for t in tuned if t["kind"] == k]}}
+        models[k] = _summary([r for r in results if r["label"] == k], chosen[k], [t for t in tuned if t["kind"] == k])
+    ablation = {}
+    if ablate:
+        ablation["full model (validation-chosen)"] = models["xbidnn"]
+        for name, t in ablation_tuned.items():
+            ablation[name] = _summary([r for r in results if r["label"] == name], t, [t])
     import torch
 
     report = {
@@ -222,9 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - started, 1), "torch": torch.__version__,
         "machine": f"{platform.machine()} {os.cpu_count()} cpus", "models": models,
     }
+    if ablation:
+        report["ablation"] = ablation
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(table(report))
+    print("\n" + best_table(report))
+    if ablation:
+        print("\n" + ablation_table(report))
     print(f"\nwrote {args.out} in {report['seconds']} s")
     return 0
 
@@ -237,6 +289,37 @@ def table(report: dict) -> str:
     for name, m in report["models"].items():
         cells = [f"{m[c]['map']:.3f} ± {m[c]['map_std']:.3f}" if c in m else "–" for c in cols]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def best(m: dict, direction: str) -> float:
+    """A model's MAP on ``direction`` at its best readout (direct or expansion)."""
+    return max(m[k]["map"] for k in (direction, direction + "_expansion") if k in m)
+
+
+def best_table(report: dict) -> str:
+    """Each model at its best readout per direction (the issue-12 comparison), leaders in bold."""
+    cols = ("image_to_text", "text_to_image", "both_to_both")
+    values = {name: {c: best(m, c) for c in cols if c in m} for name, m in report["models"].items()}
+    top = {c: max(v[c] for v in values.values() if c in v) for c in cols}
+    lines = ["| model (best readout) | image→text | text→image | both→both |", "|---|---|---|---|"]
+    for name, v in values.items():
+        cells = [("**{:.3f}**" if v[c] == top[c] else "{:.3f}").format(v[c]) if c in v else "–" for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def ablation_table(report: dict) -> str:
+    """The README ablation table: xbidnn with one component removed, MAP at each variant's best readout."""
+    rows = report["ablation"]
+    full = rows["full model (validation-chosen)"]
+    lines = ["| xbidnn variant | epochs | image→text | text→image | both→both |", "|---|---|---|---|---|"]
+    for name, m in rows.items():
+        cells = []
+        for d in ("image_to_text", "text_to_image", "both_to_both"):
+            value, delta = best(m, d), best(m, d) - best(full, d)
+            cells.append(f"{value:.3f}" + ("" if m is full else f" ({delta:+.3f})"))
+        lines.append(f"| {name} | {m['settings']['epochs']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

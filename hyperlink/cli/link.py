@@ -164,8 +164,9 @@ def run_cmd(
     from ..types import check_id
 
     output_file(out, "run")  # before the ranking, not after it
+    name = f"hyperlink-{model}" if name is None else name
     try:
-        check_id(name or f"hyperlink-{model}", "--name")
+        check_id(name, "--name")
     except ValueError as exc:
         raise InputError(str(exc)) from None
     store = open_store()
@@ -175,7 +176,7 @@ def run_cmd(
         from ..errors import StoreError
 
         raise StoreError("no anchors: ingest an anchor file or pass --anchors FILE")
-    lines, empty, widened = linker.run(chosen, name or f"hyperlink-{model}", LinkOptions(k, exclude_video))
+    lines, empty, widened = linker.run(chosen, name, LinkOptions(k, exclude_video))
     write_run(lines, out)
     for anchor_id, pad in widened.items():
         say(f"[yellow]warning:[/] {anchor_id}: no transcript or keyframe inside the anchor; used "

@@ -6,7 +6,7 @@
     sha256 = save_model(model, "model.safetensors"); model = load_model("model.safetensors", expected_sha256=sha256)
 """
 
-from . import bidnn, cca, corrnet, dcca, fusion, mae  # noqa: F401  (each registers its models)
+from . import bidnn, cca, corrnet, dcca, fusion, mae, xbidnn  # noqa: F401  (each registers its models)
 from .base import Embedding, Model, fingerprint
 from .checkpoint import file_sha256, load_model, save_model
 from .config import TrainConfig

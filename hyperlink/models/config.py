@@ -24,7 +24,7 @@ class TrainConfig:
 
     epochs: int = 1000  # passes over the complete training pairs (the original's default)
     batch_size: int = 128  # rows per step; the last partial batch of an epoch is dropped
-    optimiser: str = "sgd"  # sgd (Nesterov when momentum > 0, as the original) | adam
+    optimiser: str = "sgd"  # sgd (Nesterov when momentum > 0, as the original) | adam | adam-fused (same update, faster)
     lr: float = 0.1  # learning rate
     momentum: float = 0.9  # SGD momentum; 0 gives plain SGD (the original could not turn it off)
     weight_decay: float = 0.0  # L2 penalty on all parameters (the original has none)
