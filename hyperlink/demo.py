@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError
 from .timecode import format_mss
 
 __all__ = ["DemoSpec", "DemoFiles", "generate_demo"]
@@ -89,7 +90,12 @@ def _topic_words(rng: np.random.Generator, topics: int, per_topic: int = 60) -> 
 def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
     """Write the synthetic collection's files under ``out`` and return their paths."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError("is a file; --out names the folder the demo's files are written to", out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the folder ({exc.strerror}); pick another --out", out) from None
     rng = np.random.default_rng(spec.seed)
     hide = np.random.default_rng([spec.seed, 1])  # which stories lose or change their words
     vocab = _topic_words(rng, spec.topics)

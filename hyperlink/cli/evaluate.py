@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import InputError
+from ..settings import MAX_SEED, MAX_TIME
 from .common import app, console, err_console, say
 
 
@@ -19,8 +20,8 @@ def evaluate(
     runs: List[Path] = typer.Argument(
         ..., help="Linking runs, 8 fields a line (.gz allowed); later runs are tested against the first.", show_default=False
     ),
-    bin_size: int = typer.Option(300, "--bin-size", help="Seconds per bin for the *_bin measures."),
-    tolerance: int = typer.Option(15, "--tolerance", help="Seconds of non-relevant content tolerated (*_tol measures)."),
+    bin_size: int = typer.Option(300, "--bin-size", min=1, max=MAX_TIME, help="Seconds per bin for the *_bin measures."),
+    tolerance: int = typer.Option(15, "--tolerance", min=0, max=MAX_TIME, help="Seconds of non-relevant content tolerated (*_tol measures)."),
     missing_as_zero: bool = typer.Option(
         False, "--missing-as-zero", help="Score judged anchors missing from a run as 0 (official: left out of the mean)."
     ),
@@ -32,8 +33,8 @@ def evaluate(
     ),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a measure per anchor and precision curves."),
     plot_measure: str = typer.Option("map", "--plot-measure", metavar="MEASURE", help="The measure --plot draws per anchor."),
-    trials: int = typer.Option(10_000, "--trials", help="Randomisation-test trials when comparing runs."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the randomisation test."),
+    trials: int = typer.Option(10_000, "--trials", min=1, max=10_000_000, help="Randomisation-test trials when comparing runs."),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed of the randomisation test."),
 ) -> None:
     """Score linking runs with the official MediaEval / TRECVID hyperlinking measures.
 
@@ -54,8 +55,10 @@ def evaluate(
         raise InputError("--plot-measure needs --plot FILE.png")
     if as_json and as_csv:
         raise InputError("choose one output format: --json or --csv, not both")
-    if plot is not None and not plot.parent.is_dir():
-        raise InputError("the folder for the plot does not exist; create it or pick another path", plot)
+    if plot is not None:
+        from ..files import output_file
+
+        output_file(plot, "plot")
     if trials < 1:
         raise InputError(f"--trials must be at least 1, got {trials}")
     report = evaluate_files(qrels, runs, EvalOptions(bin_size, tolerance, missing_as_zero), trials=trials, seed=seed)
