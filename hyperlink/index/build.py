@@ -25,7 +25,7 @@ from ..train import default_model_dir, load_store_model
 from ..types import check_name
 from .plan import MIN_PER_LIST, PQ_KSUB, IndexPlan, parse_bytes, plan_index
 from .recall import QUERIES, ExactTopK, choose_nprobe
-from .search_index import IndexManifest, SearchIndex, faiss_module
+from .search_index import IndexManifest, SearchIndex, check_device, faiss_module
 from .table import write_segment_table
 
 __all__ = ["default_index_dir", "build_index", "update_index", "joint_dim"]
@@ -58,6 +58,7 @@ def build_index(store: Store, model: str, out: str | Path, readout: str = "direc
     ``factory="auto"`` picks the most exact index whose estimate fits ``max_memory`` bytes (default
     :func:`hyperlink.settings.default_max_memory`); ``manifest.choice`` says what and why.
     """
+    check_device(device)
     record, m = load_store_model(store, model)
     n = store.count_segments()
     if not n:
@@ -134,6 +135,7 @@ def update_index(store: Store, out: str | Path, device: str = "auto",
     Refused when the model changed. It assumes the features of already-indexed segments did not
     change (e.g. a new text encoder): after such a change rebuild with `hyperlink index`.
     """
+    check_device(device)
     index = SearchIndex.load(out, device="cpu", mmap=False)
     record, m = load_store_model(store, index.manifest.model)
     index.manifest.check(model_checksum=record.checksum)

@@ -68,6 +68,12 @@ def _tune(faiss) -> None:
     faiss._hyperlink_tuned = True
 
 
+def check_device(device: str) -> None:
+    """Refuse an unknown --device before any work (and any write) starts."""
+    if device not in ("auto", "cpu", "gpu"):
+        raise InputError(f"unknown --device {device!r}; choose one of auto, cpu, gpu")
+
+
 def gpu_available() -> bool:
     faiss = faiss_module()
     return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
@@ -247,8 +253,7 @@ class SearchIndex:
     def to_device(self, device: str) -> None:
         """Search on the GPU when asked ('gpu') or when one is present ('auto'); CPU otherwise."""
         faiss = faiss_module()
-        if device not in ("auto", "cpu", "gpu"):
-            raise InputError(f"--device must be auto, cpu or gpu, got {device!r}")
+        check_device(device)
         if device == "gpu" and not gpu_available():
             raise MissingDependency("--device gpu: faiss reports no GPU (install the [gpu] extra on a CUDA machine)")
         if device in ("gpu", "auto") and gpu_available():
