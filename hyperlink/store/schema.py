@@ -62,7 +62,7 @@ class CueRow(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     __table_args__ = (
         UniqueConstraint("video_id", "start", "end", "text", name="uq_cues_span_text"),
-        CheckConstraint("end > start", name="ck_cues_span"),
+        CheckConstraint("\"end\" > start", name="ck_cues_span"),
     )
 
 
@@ -136,7 +136,7 @@ class SegmentRow(Base):
     __table_args__ = (
         UniqueConstraint("video_id", "start", "end", name="uq_segments_span"),
         Index("ix_segments_origin", "origin"),
-        CheckConstraint("end > start", name="ck_segments_span"),
+        CheckConstraint("\"end\" > start", name="ck_segments_span"),
     )
 
 
@@ -156,7 +156,7 @@ class AnchorRow(Base):
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False)
     start: Mapped[float] = mapped_column(Float, nullable=False)
     end: Mapped[float] = mapped_column(Float, nullable=False)
-    __table_args__ = (CheckConstraint("end > start", name="ck_anchors_span"),)
+    __table_args__ = (CheckConstraint("\"end\" > start", name="ck_anchors_span"),)
 
 
 class JudgmentRow(Base):

@@ -99,6 +99,9 @@ class VectorWrites:
         if not rows:
             return
         table = getattr(table, "__table__", table)  # an ORM class or a plain (temporary) Table
+        if self.conn.dialect.name == "postgresql" and self.conn.dialect.driver == "psycopg":
+            self._copy(table.name, columns, rows)
+            return
         compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns))
         order = compiled.positiontup
         if order is None:  # named paramstyle
@@ -108,6 +111,17 @@ class VectorWrites:
             index = [columns.index(name) for name in order]
             rows = [tuple(r[i] for i in index) for r in rows]
         self.conn.exec_driver_sql(compiled.string, rows)
+
+    def _copy(self, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """PostgreSQL's bulk path: one ``COPY ... FROM STDIN`` in the open transaction (psycopg 3)."""
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        cursor = self.conn.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
 
     def _in(self, stmt, column, values) -> list:
         """Rows of ``stmt`` with ``column IN values``, in batches the driver accepts."""

@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.Column('video_id', sa.Integer(), nullable=False),
     sa.Column('start', sa.Float(), nullable=False),
     sa.Column('end', sa.Float(), nullable=False),
-    sa.CheckConstraint('end > start', name='ck_anchors_span'),
+    sa.CheckConstraint('"end" > start', name='ck_anchors_span'),
     sa.ForeignKeyConstraint(['video_id'], ['videos.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('external_id')
@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('start', sa.Float(), nullable=False),
     sa.Column('end', sa.Float(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.CheckConstraint('end > start', name='ck_cues_span'),
+    sa.CheckConstraint('"end" > start', name='ck_cues_span'),
     sa.ForeignKeyConstraint(['video_id'], ['videos.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('video_id', 'start', 'end', 'text', name='uq_cues_span_text')
@@ -99,7 +99,7 @@ def upgrade() -> None:
     sa.Column('start', sa.Float(), nullable=False),
     sa.Column('end', sa.Float(), nullable=False),
     sa.Column('origin', sa.String(), nullable=False),
-    sa.CheckConstraint('end > start', name='ck_segments_span'),
+    sa.CheckConstraint('"end" > start', name='ck_segments_span'),
     sa.ForeignKeyConstraint(['video_id'], ['videos.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('video_id', 'start', 'end', name='uq_segments_span')
