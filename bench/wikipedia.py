@@ -7,8 +7,9 @@ trained on all 2,173 pairs with seeds 0..S-1, the 693 test items are embedded an
 relevant = same category, MAP over the full ranking and P@10 (hyperlink.evaluate.documents),
 both→both with the query left out of its own ranking.
 
-Usage: python bench/wikipedia.py --data ../shared/datasets/wikipedia-xmodal [--seeds 3] [--quick]
-Writes bench/results/wikipedia.json and prints a markdown table.
+Usage: python bench/wikipedia.py --data ../shared/datasets/wikipedia-xmodal [--seeds 3] [--quick] [--ablation]
+Writes bench/results/wikipedia.json and prints markdown tables; ``--ablation`` also runs xbidnn (ours)
+with one component removed at a time, same protocol, under the key "ablation".
 """
 
 from __future__ import annotations

@@ -34,4 +34,5 @@ FAST = {  # per-model overrides that keep every test well under a second
     "concat": {},
     "text": {},
     "visual": {},
+    "xbidnn": {"hidden": 8, "rep": 6, "epochs": 2, "batch_size": 8, "linear_dim": 3},
 }

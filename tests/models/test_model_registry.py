@@ -9,7 +9,7 @@ from .conftest import FAST
 
 
 def test_the_registry_has_bidnn_and_the_baselines():
-    assert set(available_models()) == {"bidnn", "text", "visual", "concat", "cca", "mae", "corrnet", "dcca"}
+    assert set(available_models()) == {"bidnn", "text", "visual", "concat", "cca", "mae", "corrnet", "dcca", "xbidnn"}
     assert set(FAST) == set(available_models())
 
 

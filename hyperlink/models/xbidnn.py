@@ -1,0 +1,197 @@
+"""XBiDNN: BiDNN extended for crossmodal search and joint linking alike (ours, not the paper's).
+
+The network is BiDNN's (see ``bidnn.py``): A→B and B→A translations whose central weights are tied
+by transposition, so both directions write into one code space and read out of it:
+
+    c_A = central_a(x_A) (n, r/2),   c_B = central_b(x_B) (n, r/2)
+    decode_b(c) (n, m2) predicts x_B and decode_a(c) (n, m1) predicts x_A from any code c
+
+What we add, each chosen on the Wikipedia benchmark's validation split (``bench/wikipedia.py
+--ablation`` removes them one at a time and reports what each is worth):
+
+1. Self-reconstruction by code swapping. Each row's decoders read its own modality's code with
+   probability ``self_rec``, else the other's (BiDNN: always the other's). The expected loss is
+   (1 − p)·translation + p·self-reconstruction at BiDNN's cost per step: no extra decoder pass.
+2. Alignment: ``align`` · MSE(c_A, c_B). Nothing in BiDNN's loss makes the two codes of a pair
+   equal, yet the direct readout compares them; this term does.
+3. A linear readout beside the learned one: regularised CCA fitted on the same (scaled) complete
+   pairs before the network. It whitens each modality and is what the linear baselines do best; the
+   learned codes capture the nonlinear rest. Each half of the embedding is
+
+       h_X = [√(1−β)·unit(c_X) | √β·unit(u_X)],   u_X = ρ^power ⊙ (x_X − μ_X) W_X  (n, k)
+
+   so a cosine between halves is (1−β)·cos(c) + β·cos(u): an ensemble of the two readouts.
+4. Centred codes: the training codes' mean is taken off c_A and c_B before the cosine (tanh codes
+   share a common offset that otherwise dominates every cosine).
+5. Weighted halves: the joint vector is [√α·h_A | √(1−α)·h_B] (unit length: one block, so the
+   ``l2`` normalisation keeps the weights), so the more reliable modality can count for more when
+   an item has both; a missing half is the other duplicated (as BiDNN), so one-modality items are
+   unaffected by α. Which modality is the reliable one depends on the features: α is a setting.
+
+Readout ``expansion`` (BiDNN's) fills a missing modality with the network's prediction first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import InputError
+from .base import duplicate_missing
+from .bidnn import BiDNN
+from .cca import solve_cca
+from .config import TrainConfig
+from .data import Pairs
+from .moments import ColumnMoments, CrossMoments
+from .neural import NeuralModel, complete_pairs, fill_missing
+from .registry import register
+
+__all__ = ["XBiDNNConfig", "XBiDNNModel", "xbidnn_loss"]
+
+
+@dataclass(frozen=True)
+class XBiDNNConfig:
+    hidden: int = 256  # h: width of layers 1 and 3 of each direction
+    rep: int = 128  # r: both codes together; each direction's central layer is r/2 wide (must be even)
+    activation: str = "tanh"  # hidden and central layers
+    output_activation: str = "linear"  # predictions (linear: inputs need not lie in tanh's range)
+    dropout: float = 0.0  # inverted dropout on the code fed to the decoders while training
+    tied: bool = True  # central weights shared by transposition (BiDNN's); False: 8 independent layers
+    self_rec: float = 0.5  # probability a decoder reads the row's own code (self-reconstruction); 0: BiDNN
+    align: float = 0.1  # weight of MSE(c_A, c_B) in the loss; 0: none
+    center: bool = True  # take the training codes' mean off c_A, c_B before the cosine
+    linear_dim: int = 10  # k: CCA components of the linear readout; 0: learned codes only
+    linear_reg: float = 1.0  # ridge on each CCA covariance, relative to its mean variance
+    linear_power: float = 1.0  # component j weighted by ρ_j ** power
+    linear_weight: float = 0.5  # β: share of the linear readout in each half's cosine (1: linear only)
+    weight_a: float = 0.9  # α: share of modality A's half in the joint vector of an item with both
+    scaling: str = "l2"  # input scaling fitted on training rows (see scaling.SCALINGS)
+    norm: str = "l2"  # embedding normalisation: l2 | frobenius | none (the halves are unit length already)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=200, optimiser="adam-fused", lr=1e-3))
+
+    def __post_init__(self) -> None:
+        checks = (
+            (self.rep >= 2 and self.rep % 2 == 0, f"rep must be even (two halves of r/2), got {self.rep}"),
+            (self.hidden >= 1, f"hidden must be >= 1, got {self.hidden}"),
+            (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
+            (0 <= self.self_rec <= 1, f"self_rec must be in [0, 1], got {self.self_rec}"),
+            (self.align >= 0, f"align must be >= 0, got {self.align}"),
+            (self.linear_dim >= 0 and self.linear_reg >= 0, "linear_dim and linear_reg must be >= 0"),
+            (0 <= self.linear_weight <= 1, f"linear_weight must be in [0, 1], got {self.linear_weight}"),
+            (self.linear_weight < 1 or self.linear_dim > 0, "linear_weight 1 needs linear_dim > 0"),
+            (0 < self.weight_a < 1, f"weight_a must be in (0, 1), got {self.weight_a}"),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise InputError(message)
+
+
+def xbidnn_loss(net: BiDNN, x_a: torch.Tensor, x_b: torch.Tensor, self_rec: float, align: float) -> torch.Tensor:
+    """Mean of the two modalities' reconstruction MSEs from swapped codes, plus ``align``·MSE(c_A, c_B)."""
+    c_a, c_b = net.central_a(x_a), net.central_b(x_b)  # (n, r/2) each
+    if self_rec > 0:
+        own = torch.rand(len(x_a), 1, device=x_a.device) < self_rec  # (n, 1): decoders read their own code
+        to_b, to_a = torch.where(own, c_b, c_a), torch.where(own, c_a, c_b)
+    else:
+        to_b, to_a = c_a, c_b
+    loss = 0.5 * (F.mse_loss(net.decode_b(to_b), x_b) + F.mse_loss(net.decode_a(to_a), x_a))
+    return loss + align * F.mse_loss(c_a, c_b) if align else loss
+
+
+@register("xbidnn")
+class XBiDNNModel(NeuralModel):
+    """Ours: BiDNN with code swapping, alignment and a CCA readout beside the learned one (module docstring)."""
+
+    config_class = XBiDNNConfig
+    can_expand = True
+    net: BiDNN
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        self.linear: list[np.ndarray] | None = None  # mean_A, mean_B, W_A (m1, k), W_B (m2, k), ρ (k,)
+        self.code_mean: np.ndarray | None = None  # (2, r/2): training mean of c_A and of c_B
+
+    def build(self, m1: int, m2: int) -> BiDNN:
+        c = self.config
+        return BiDNN(m1, m2, c.hidden, c.rep, activation_name=c.activation, output_activation=c.output_activation,
+                     dropout=c.dropout, tied=c.tied)
+
+    def loss(self, x_a: torch.Tensor, x_b: torch.Tensor) -> torch.Tensor:
+        return xbidnn_loss(self.net, x_a, x_b, self.config.self_rec, self.config.align)
+
+    def _fit(self, pairs: Pairs, progress, warm_start):
+        complete = complete_pairs(pairs)
+        # The linear readout first: it does not depend on the network, and embeddings asked for
+        # during training (progress callbacks) need it.
+        self.linear = self._fit_linear(complete) if complete.n >= 2 else None
+        self._pairs, self.code_mean = complete, None  # codes centred on the current network meanwhile
+        try:
+            return super()._fit(pairs, progress, warm_start)
+        finally:
+            self._pairs = None
+
+    def after_fit(self, complete: Pairs) -> None:
+        self.code_mean = self._code_mean(complete)
+
+    def _fit_linear(self, complete: Pairs) -> list[np.ndarray] | None:
+        c = self.config
+        if not c.linear_dim:
+            return None
+        moments = CrossMoments()
+        for chunk in complete.chunks():
+            moments.add(chunk.a, chunk.b)
+        return [x.astype(np.float32) for x in solve_cca(moments, c.linear_dim, c.linear_reg)]
+
+    def _code_mean(self, complete: Pairs) -> np.ndarray:
+        """(2, r/2): mean of c_A and of c_B over the complete training pairs."""
+        mean_a, mean_b = ColumnMoments(), ColumnMoments()
+        for chunk in complete.chunks():
+            c_a, c_b = self.run(lambda x_a, x_b: (self.net.central_a(x_a), self.net.central_b(x_b)), chunk.a, chunk.b)
+            mean_a.add(c_a)
+            mean_b.add(c_b)
+        return np.stack([mean_a.mean, mean_b.mean]).astype(np.float32)
+
+    def _blocks(self, a, b, has_a, has_b):
+        c = self.config
+        c_a, c_b = self.run(lambda x_a, x_b: (self.net.central_a(x_a), self.net.central_b(x_b)), a, b)  # (n, r/2)
+        pairs = getattr(self, "_pairs", None)
+        mean = self._code_mean(pairs) if c.center and pairs is not None else self.code_mean
+        if c.center and mean is not None:
+            c_a, c_b = c_a - mean[0], c_b - mean[1]
+        halves = [_unit_rows(c_a), _unit_rows(c_b)]
+        if self.linear is not None and c.linear_weight > 0:
+            mean_a, mean_b, w_a, w_b, rho = self.linear
+            weight = rho ** c.linear_power  # (k,)
+            u_a, u_b = (a - mean_a) @ w_a * weight, (b - mean_b) @ w_b * weight  # (n, k) each
+            beta = c.linear_weight
+            halves = [np.concatenate([np.sqrt(1 - beta) * h, np.sqrt(beta) * _unit_rows(u)], axis=1)
+                      for h, u in zip(halves, (u_a, u_b))]
+        h_a, h_b = duplicate_missing(*halves, has_a, has_b)
+        joint = np.concatenate([np.sqrt(c.weight_a) * h_a, np.sqrt(1 - c.weight_a) * h_b], axis=1)
+        return [joint.astype(np.float32)], has_a | has_b
+
+    def _expand(self, a, b, has_a, has_b):
+        pred_b, pred_a = self.run(lambda x_a, x_b: (self.net.decode_b(self.net.central_a(x_a)),
+                                                    self.net.decode_a(self.net.central_b(x_b))), a, b)
+        return fill_missing(a, b, has_a, has_b, pred_a, pred_b)
+
+    def state_tensors(self):
+        extra = {"code_mean": self.code_mean} if self.code_mean is not None else {}
+        if self.linear is not None:
+            extra |= dict(zip(_LINEAR, self.linear))
+        return super().state_tensors() | {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in extra.items()}
+
+    def load_extra(self, tensors):
+        self.code_mean = tensors["code_mean"].numpy() if "code_mean" in tensors else None
+        self.linear = [tensors[k].numpy() for k in _LINEAR] if _LINEAR[0] in tensors else None
+
+
+_LINEAR = ("linear.mean_a", "linear.mean_b", "linear.w_a", "linear.w_b", "linear.rho")
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    length = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(length > 0, length, 1.0)
