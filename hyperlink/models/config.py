@@ -94,7 +94,30 @@ def override(config: C, values: Mapping[str, Any]) -> C:
 _KINDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
+def _int_bound(name: str) -> int:
+    """The largest value an integer setting may take: beyond it a value is a typo that would run for
+    days or allocate terabytes (widths, epochs, batch sizes, seeds), not a setting."""
+    from ..settings import MAX_BATCH, MAX_DIM, MAX_EPOCHS, MAX_SEED
+
+    if name in ("epochs", "patience"):
+        return MAX_EPOCHS
+    if name == "batch_size":
+        return MAX_BATCH
+    if name == "seed":
+        return MAX_SEED
+    return MAX_DIM  # widths (hidden, rep, out_dim, linear_dim, ...) and the other counts
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
+    """``value`` coerced by :func:`_convert`; integers bounded to [0, :func:`_int_bound`]."""
+    out = _convert(name, value, default)
+    if isinstance(out, int) and not isinstance(out, bool) and isinstance(default, int) and not isinstance(default, bool):
+        if not 0 <= out <= _int_bound(name):
+            raise InputError(f"setting {name} must be between 0 and {_int_bound(name)}, got {out}")
+    return out
+
+
+def _convert(name: str, value: Any, default: Any) -> Any:
     """``value`` as the type of the setting's default (int, float, bool, str); InputError naming the setting.
 
     >>> _coerce("hidden", "512", 100), _coerce("lr", 1, 0.1), _coerce("tied", "false", True)
