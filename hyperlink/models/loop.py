@@ -27,6 +27,7 @@ from torch import nn
 from ..errors import InputError
 from .config import TrainConfig
 from .data import Pairs
+from .distributed import World
 
 __all__ = ["EpochStats", "TrainResult", "plot_history", "make_optimiser", "train_step",
            "fit_network", "resolve_device", "seeded"]
@@ -87,11 +88,16 @@ def make_optimiser(params, config: TrainConfig) -> torch.optim.Optimizer:
     return _OPTIMISERS[config.optimiser](params, config)
 
 
-def train_step(loss_fn: Loss, optimiser: torch.optim.Optimizer, x_a: torch.Tensor, x_b: torch.Tensor) -> torch.Tensor:
-    """One descent step on a batch; returns the (detached) loss without synchronising."""
+def train_step(loss_fn: Loss, optimiser: torch.optim.Optimizer, x_a: torch.Tensor, x_b: torch.Tensor,
+               world: World | None = None) -> torch.Tensor:
+    """One descent step on a batch; returns the (detached) loss without synchronising.
+
+    In a distributed run the gradients are averaged over the processes before the step."""
     optimiser.zero_grad(set_to_none=True)
     loss = loss_fn(x_a, x_b)
     loss.backward()
+    if world is not None and world.size > 1:
+        world.average_gradients([p for group in optimiser.param_groups for p in group["params"]])
     optimiser.step()
     return loss.detach()
 
@@ -114,8 +120,13 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
 
 
 def fit_network(net: nn.Module, loss_fn: Loss, pairs: Pairs, config: TrainConfig, *,
-                device: torch.device, progress: Callable[[EpochStats], None] | None = None) -> TrainResult:
-    """Train ``net`` on the complete pairs of ``pairs`` (already scaled; every row has both modalities)."""
+                device: torch.device, progress: Callable[[EpochStats], None] | None = None,
+                world: World | None = None) -> TrainResult:
+    """Train ``net`` on the complete pairs of ``pairs`` (already scaled; every row has both modalities).
+
+    ``world``: this process's share of a distributed run (see ``distributed``); every process
+    draws the same batches and trains on its slice of each, with gradients averaged."""
+    world = world or World()
     started = time.perf_counter()
     n = pairs.n
     if n == 0:
@@ -144,8 +155,8 @@ def fit_network(net: nn.Module, loss_fn: Loss, pairs: Pairs, config: TrainConfig
         perm = torch.randperm(n_train, generator=shuffle)  # positions in train_rows
         total = torch.zeros((), device=device)
         for x_a, x_b in batches(perm):
-            total += train_step(loss_fn, optimiser, x_a, x_b)
-        loss = float(total) / n_batches  # one synchronisation per epoch
+            total += train_step(loss_fn, optimiser, *world.share(x_a, x_b), world=world)
+        loss = float(world.total(total)) / (n_batches * world.size)  # one synchronisation per epoch
         speed = n_batches * batch / max(time.perf_counter() - tick, 1e-9)
         val = validation_loss(net, loss_fn, validation()) if n_val else None
         stats = EpochStats(epoch, config.epochs, loss, val, speed)

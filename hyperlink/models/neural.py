@@ -11,6 +11,7 @@ from torch import nn
 
 from .base import Model
 from .data import Pairs
+from .distributed import join
 from .loop import EpochStats, TrainResult, fit_network, resolve_device, seeded
 
 __all__ = ["NeuralModel", "ACTIVATIONS", "activation"]
@@ -53,7 +54,7 @@ class NeuralModel(Model):
 
     def _fit(self, pairs: Pairs, progress: Callable[[EpochStats], None] | None, warm_start: bool) -> TrainResult:
         config = self.train_config
-        self.device = resolve_device(config.device)
+        world, self.device = join(resolve_device(config.device), config.batch_size)  # torchrun: one of N processes
         complete = complete_pairs(pairs)
         with seeded(config.seed, self.device):
             previous = self.net.state_dict() if warm_start and self.net is not None else None
@@ -61,7 +62,8 @@ class NeuralModel(Model):
             if previous is not None:
                 self.net.load_state_dict(previous)
             self.net.to(self.device)
-            result = fit_network(self.net, self.loss, complete, config, device=self.device, progress=progress)
+            result = fit_network(self.net, self.loss, complete, config, device=self.device, progress=progress,
+                                 world=world)
         self.after_fit(complete)
         return result
 
