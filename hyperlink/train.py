@@ -16,6 +16,7 @@ from typing import Callable
 
 from .errors import InputError, MismatchError, StoreError
 from .models import DiskPairs, EpochStats, Model, TrainResult, load_model, save_model, train_model
+from .models.distributed import is_main
 from .models.config import config_to_dict
 from .store import ModelRecord, Store
 from .store.store import database_url
@@ -61,15 +62,18 @@ def train_from_store(store: Store, kind: str, name: str, text_space: str, visual
             raise StoreError(f"no segment has both {text_space!r} and {visual_space!r} vectors; nothing to train on")
         model, result = train_model(kind, pairs, config=settings, progress=progress)
     path = (out_dir / f"{name}.safetensors").resolve()
-    checksum = save_model(model, path)  # written to a temporary name, then renamed
+    main = is_main()  # under torchrun, only rank 0 writes the checkpoint and the record
+    checksum = save_model(model, path) if main else ""  # written to a temporary name, then renamed
     record = ModelRecord(
         name=name, kind=kind, text_space=text_space, visual_space=visual_space, path=str(path), checksum=checksum,
         config={"model": config_to_dict(model.config), "fingerprint": model.fingerprint, "metrics": model.metrics,
                 "segments": pairs.n, "complete_pairs": complete,
+                "held_out_pairs": result.n_val,  # of the complete pairs: `train` and `models` report both
                 "window_spec": store.window_spec()},  # windows replaced by another spec make the model stale
     )
-    with store.transaction() as tx:
-        tx.add_model(record, replace=replace)
+    if main:
+        with store.transaction() as tx:
+            tx.add_model(record, replace=replace)
     return record, model, result
 
 
