@@ -182,8 +182,8 @@ class Linker:
         candidates the rules thin out below k is searched again, deeper, on its own."""
         out: list[list[Hit]] = [[] for _ in vectors]
         todo = [i for i, v in enumerate(vectors) if v is not None]
-        total = int(self.index.index.ntotal)
-        limit = getattr(self.index, "max_k", None)  # faiss-gpu: at most 2048 neighbours per search
+        total = self.index.count
+        limit = self.index.max_k  # faiss-gpu: at most 2048 neighbours per search, Milvus 16384
         if limit:
             total = min(total, limit)
         depth = min(total, max(4 * options.k, options.k + 100))
@@ -253,8 +253,7 @@ class Linker:
                 reason = ("the query span has no transcript or keyframe in the model's feature spaces, "
                           "even with its whole video as context")
             else:
-                depth = min(int(self.index.index.ntotal), getattr(self.index, "max_k", None) or EXPLAIN_DEPTH,
-                            EXPLAIN_DEPTH)
+                depth = min(self.index.count, self.index.max_k or EXPLAIN_DEPTH, EXPLAIN_DEPTH)
                 ids = self.index.search(vector[None, :], depth)[1][0] if depth else np.empty(0, np.int64)
                 reason = why_empty(span, ids, self.segments.batch(ids), self.blacklisted, options)
                 if not depth and all(v.duration < MIN_TARGET for v in self.store.videos()):

@@ -25,10 +25,11 @@ from ..train import default_model_dir, load_store_model
 from ..types import check_name
 from .plan import MIN_PER_LIST, PQ_KSUB, IndexPlan, parse_bytes, plan_index
 from .recall import QUERIES, ExactTopK, choose_nprobe
-from .search_index import IndexManifest, SearchIndex, check_device, faiss_module
+from .backends import backend_class
+from .search_index import IndexManifest, SearchIndex, check_device
 from .table import write_segment_table
 
-__all__ = ["default_index_dir", "build_index", "update_index", "joint_dim"]
+__all__ = ["default_index_dir", "build_index", "update_index", "joint_dim", "check_backend"]
 
 SAMPLE_SHARE = 4  # the training sample may take at most 1/SAMPLE_SHARE of the memory budget
 
@@ -52,25 +53,36 @@ def joint_dim(model: Model, readout: str = "direct") -> int:
 
 def build_index(store: Store, model: str, out: str | Path, readout: str = "direct", factory: str = "auto",
                 device: str = "auto", nprobe: int | None = None, max_memory: int | str | None = None,
-                chunk_rows: int | None = None, seed: int = settings.SEED) -> SearchIndex:
+                chunk_rows: int | None = None, seed: int = settings.SEED, backend: str = "faiss",
+                uri: str | None = None, shards: int = 1) -> SearchIndex:
     """Embed every segment with ``model`` and write a fresh index directory to ``out`` (replacing one there).
 
-    ``factory="auto"`` picks the most exact index whose estimate fits ``max_memory`` bytes (default
-    :func:`hyperlink.settings.default_max_memory`); ``manifest.choice`` says what and why.
+    ``backend`` is a key of :data:`~hyperlink.index.backends.BACKENDS`. With faiss, ``factory="auto"``
+    picks the most exact index whose estimate fits ``max_memory`` bytes (default
+    :func:`hyperlink.settings.default_max_memory`) and ``shards`` splits it for parallel CPU search;
+    torch and Milvus search exactly (Flat); ``uri`` is a Milvus server (default: milvus-lite inside
+    ``out``). ``manifest.choice`` says what and why.
     """
     check_device(device)
+    impl = check_backend(backend, factory, uri, shards)
     record, m = load_store_model(store, model)
     n = store.count_segments()
     if not n:
         raise StoreError("the store has no segments to index; cut some with `hyperlink segment`")
     d = joint_dim(m, readout)
     budget = parse_bytes(max_memory) if max_memory is not None else settings.default_max_memory()
-    plan = plan_index(n, d, budget) if factory == "auto" else IndexPlan(factory, 0, budget, f"{factory}: as given")
+    if not impl.has_factories:
+        plan = IndexPlan("Flat", 0, budget, f"Flat (exact): the {backend} backend searches every vector")
+    elif factory == "auto":
+        plan = plan_index(n, d, budget)
+    else:
+        plan = IndexPlan(factory, 0, budget, f"{factory}: as given")
     manifest = IndexManifest(
         model=record.name, model_checksum=record.checksum, text_space=record.text_space,
         visual_space=record.visual_space, readout=readout, dim=d, count=0, excluded=0,
         store_fingerprint=store_fingerprint(store, record), factory=plan.factory,
-        faiss_version=faiss_module().__version__, choice=plan.reason,
+        faiss_version="", choice=plan.reason, backend=backend, backend_version=impl.library_version(),
+        shards=shards, uri=uri,
     )
     index = SearchIndex.create(manifest)
     truth = None
@@ -91,7 +103,7 @@ def build_index(store: Store, model: str, out: str | Path, readout: str = "direc
         if truth is not None:
             truth.update(emb.vectors, emb.segment_ids)
         manifest.excluded += emb.excluded
-    if not index.index.ntotal:
+    if not index.count:
         raise StoreError(f"no segment has {record.text_space!r} or {record.visual_space!r} features to index")
     if truth is not None:
         manifest.nprobe, manifest.recall, why = choose_nprobe(index, truth)
@@ -102,6 +114,21 @@ def build_index(store: Store, model: str, out: str | Path, readout: str = "direc
     index.save(out, extra=lambda folder: write_segment_table(store, folder, chunk_rows))
     index.to_device(device)
     return index
+
+
+def check_backend(backend: str, factory: str = "auto", uri: str | None = None, shards: int = 1):
+    """The backend class, after refusing options it does not take (before any work or write)."""
+    impl = backend_class(backend)
+    if not impl.has_factories and factory not in ("auto", "Flat"):
+        raise InputError(f"--factory {factory!r}: the {backend} backend searches exactly; use --factory Flat (or "
+                         "auto), or --backend faiss for approximate indexes")
+    if uri is not None and not impl.has_server:
+        raise InputError(f"--uri {uri!r} names a Milvus server; it needs --backend milvus")
+    if not isinstance(shards, int) or shards < 1:
+        raise InputError(f"--shards must be at least 1, got {shards!r}")
+    if shards > 1 and not impl.can_shard:
+        raise InputError(f"--shards {shards}: only the faiss backend shards (torch and Milvus search in one piece)")
+    return impl
 
 
 def _sample_cap(index: SearchIndex, d: int, budget: int) -> int:

@@ -45,5 +45,7 @@ def test_minilm_needs_its_own_width(cli, tmp_path):
                                      "00:00:05.000 --> 00:00:09.000\ngeneral kenobi\n")
     assert cli("ingest", "collection", tmp_path / "c.txt")[0] == 0
     assert cli("ingest", "transcripts", tmp_path / "v1.vtt")[0] == 0
-    code, _, err = cli("encode-text", "--encoder", "minilm", "--space", "minilm")
-    assert code == 4 and "minilm makes 384-d vectors, not 100-d: pass --dim 384" in err
+    code, _, err = cli("encode-text", "--encoder", "minilm", "--space", "minilm", "--dim", "100")
+    assert code == 3 and "minilm makes 384-d vectors, not 100-d: pass --dim 384 or leave it out" in err
+    code, out, err = cli("encode-text", "--encoder", "minilm", "--space", "minilm")  # its own width by default
+    assert code == 0 and "384-d" in out + err
