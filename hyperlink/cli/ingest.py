@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..settings import MAX_SEED
 from .common import app, console, ingest_app, open_store, progress_bar, say, state
 
 Existing = typer.Argument(..., help="Input file.")
@@ -57,7 +58,9 @@ def ingest_transcripts(
     """
     from ..ingest.load import load_transcripts
 
-    _report(load_transcripts(open_store(create=True), list(paths), video))
+    with progress_bar("ingesting transcripts") as progress:
+        reports = load_transcripts(open_store(create=True), list(paths), video, progress=progress)
+    _report(reports)
 
 
 @ingest_app.command("keyframes")
@@ -73,7 +76,9 @@ def ingest_keyframes(
     """
     from ..ingest.load import load_keyframes
 
-    _report(load_keyframes(open_store(create=True), path, space, index, extractor))
+    with progress_bar("ingesting keyframes (rows)") as progress:
+        report = load_keyframes(open_store(create=True), path, space, index, extractor, progress=progress)
+    _report(report)
 
 
 @ingest_app.command("segment-vectors")
@@ -90,7 +95,10 @@ def ingest_segment_vectors(
     """
     from ..ingest.load import load_segment_vectors
 
-    _report(load_segment_vectors(open_store(create=True), path, segments, space, modality, extractor))
+    with progress_bar("ingesting segment vectors (rows)") as progress:
+        report = load_segment_vectors(open_store(create=True), path, segments, space, modality, extractor,
+                                      progress=progress)
+    _report(report)
 
 
 @ingest_app.command("libsvm")
@@ -109,7 +117,10 @@ def ingest_libsvm(
     """
     from ..ingest.load import load_libsvm
 
-    _report(load_libsvm(open_store(create=True), path, segments, a_space, a_dim, b_space, b_dim, a_modality))
+    with progress_bar("ingesting libsvm rows") as progress:
+        report = load_libsvm(open_store(create=True), path, segments, a_space, a_dim, b_space, b_dim, a_modality,
+                             progress=progress)
+    _report(report)
 
 
 @ingest_app.command("anchors")
@@ -139,7 +150,7 @@ def encode_text_cmd(
     space: str = typer.Option("tfidf", "--space", help="Name of the text feature space to (re)write."),
     encoder: str = typer.Option("tfidf-svd", "--encoder", help="Built-in text encoder (registry name)."),
     dim: Optional[int] = typer.Option(None, "--dim", help="Vector width (default: the encoder's: tfidf-svd 100, minilm 384)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the encoder."),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Random seed of the encoder."),
 ) -> None:
     """Fit a text encoder on the store's transcripts and give every cue a vector.
 
@@ -220,8 +231,8 @@ def stats_cmd(json_out: bool = typer.Option(False, "--json", help="Print one JSO
 @app.command("demo")
 def demo_cmd(
     out: Path = typer.Option(Path("data/demo"), "--out", help="Folder for the generated files."),
-    videos: int = typer.Option(50, "--videos", help="Number of synthetic videos (scales for benchmarks)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed: same seed, same collection."),
+    videos: int = typer.Option(50, "--videos", min=1, max=1_000_000, help="Number of synthetic videos (scales for benchmarks)."),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Random seed: same seed, same collection."),
     ingest: bool = typer.Option(True, "--ingest/--no-ingest", help="Also load it into the store."),
 ) -> None:
     """Generate the SYNTHETIC demo news archive and ingest it end to end (not real data).

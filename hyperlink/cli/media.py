@@ -18,7 +18,8 @@ def ingest_media_cmd(
     shots: bool = typer.Option(True, "--shots/--no-shots", help="Also a keyframe at every shot change."),
     threshold: float = typer.Option(0.18, "--threshold", help="Colour-histogram distance (0-1) that makes a shot change."),
     visual: str = typer.Option("efficientnet-lite0", "--visual", help="Visual extractor (registry name)."),
-    text: str = typer.Option("tfidf-svd", "--text", help="Text encoder for the subtitles: tfidf-svd, minilm, or none."),
+    text: str = typer.Option("auto", "--text", help="Text encoder for the subtitles: tfidf-svd, minilm, none, or auto "
+                             "(the one the store's cues already have, else tfidf-svd)."),
     batch_size: int = typer.Option(8, "--batch-size", help="Keyframes per CNN forward pass."),
     force: bool = typer.Option(False, "--force", help="Re-extract videos already done (e.g. after an extractor upgrade)."),
     length: float = typer.Option(60.0, "--length", help="Candidate segment length in seconds (10-120)."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -10,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..settings import MAX_BATCH, MAX_DIM, MAX_EPOCHS, MAX_SEED
-from .common import app, console, open_store, say, state
+from .common import app, console, err_console, open_store, say, state
 
 
 def _value(text: str):
@@ -31,6 +32,60 @@ def _settings(pairs: list[str], **flags) -> dict:
             raise InputError(f"--set expects KEY=VALUE, got {pair!r}")
         out[key.strip().replace("-", "_")] = _value(value.strip())
     return out
+
+
+# A run this long gets a note before training and a measured estimate after ESTIMATE_AFTER epochs.
+LONG_RUN_EPOCHS = 200
+ESTIMATE_AFTER = 2
+
+
+def _planned_epochs(kind: str, settings: dict) -> int | None:
+    """Epochs the run will plan: --epochs, else the model's default (None: not trained by epochs)."""
+    if isinstance(settings.get("epochs"), int):
+        return settings["epochs"]
+    try:
+        from ..models.registry import model_settings
+
+        value = model_settings(kind).get("epochs")
+    except Exception:  # an unknown kind: train_from_store names the choices
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def pairs_text(config: dict) -> str:
+    """The pair count as both `train` and `models` print it: complete pairs, of which held out."""
+    complete, held = config.get("complete_pairs"), config.get("held_out_pairs")
+    if complete is None:
+        return "? pairs"
+    return f"{complete} complete pairs" + (f" ({held} held out for validation)" if held else "")
+
+
+@contextmanager
+def _warnings_as_lines():
+    """Python warnings of the libraries (e.g. a UserWarning of the training loop or torch) become one
+    `warning:` line each, not a source-line dump on stderr."""
+    import warnings
+
+    from rich.markup import escape
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen = set()
+            for w in caught:
+                text = str(w.message).splitlines()[0] if str(w.message) else w.category.__name__
+                if text not in seen:
+                    seen.add(text)
+                    say(f"[yellow]warning:[/] {escape(text)}")
 
 
 @app.command("train")
@@ -79,35 +134,53 @@ def train_cmd(
 
         output_file(curve, "training curve")
     store = open_store()
+    planned = _planned_epochs(model, settings)
+    if planned is not None and planned >= LONG_RUN_EPOCHS:
+        say(f"[yellow]note:[/] {planned} epochs{' (the faithful default)' if epochs is None else ''} can take hours on "
+            "a CPU; an estimate follows after the first epochs (--epochs 50 gives a quick run)")
     bar = None
+    progress = None
     if not state.quiet:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        import time
+
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
         bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=True)
+                       TextColumn("{task.fields[info]}"), TimeElapsedColumn(), "eta", TimeRemainingColumn(),
+                       console=err_console, transient=True)
         task = bar.add_task(f"training {model}", total=None, info="")
+        seen: list[float] = []
 
         def progress(s):
             val = "" if s.val_loss is None else f" val {s.val_loss:.5f}"
             bar.update(task, completed=s.epoch, total=s.epochs,
                        info=f"loss {s.loss:.5f}{val} {s.samples_per_s:,.0f} samples/s")
+            seen.append(time.perf_counter())
+            if len(seen) == ESTIMATE_AFTER + 1 and s.epochs >= LONG_RUN_EPOCHS:  # measured epochs, not the start-up
+                per_epoch = (seen[-1] - seen[0]) / ESTIMATE_AFTER
+                bar.console.print(f"estimate: {_duration(per_epoch * (s.epochs - s.epoch))} more for {s.epochs} epochs "
+                                  f"({per_epoch:.2f} s per epoch; early stopping may end sooner)", highlight=False,
+                                  soft_wrap=True)
 
     out_dir = out or default_model_dir(state.db)
-    if bar is not None:
-        with bar:
+    with _warnings_as_lines():
+        if bar is not None:
+            with bar:
+                record, _, result = train_from_store(store, model, name, text, visual, settings, out_dir,
+                                                     replace=replace, progress=progress)
+        else:
             record, _, result = train_from_store(store, model, name, text, visual, settings, out_dir,
-                                                 replace=replace, progress=progress)
-    else:
-        record, _, result = train_from_store(store, model, name, text, visual, settings, out_dir,
-                                             replace=replace)
+                                                 replace=replace)
     if curve is not None and result.history:
         from ..models import plot_history
 
-        plot_history(result.history, curve)
+        with _warnings_as_lines():
+            plot_history(result.history, curve, f"{record.kind} {record.name!r}: loss per epoch")
         say(f"training curve: {curve}")
     metrics = record.config["metrics"]
-    say(f"[green]train[/]: {record.kind} {record.name!r} on {result.n_train} complete pairs"
-        f" ({result.n_val} held out), {metrics.get('epochs_run')} epochs, best epoch {result.best_epoch},"
+    say(f"[green]train[/]: {record.kind} {record.name!r} on {pairs_text(record.config)}, "
+        f"{metrics.get('epochs_run')} epochs, best epoch {result.best_epoch},"
         f" {result.seconds:.1f} s on {result.device}")
     console.print(f"{record.name}\t{record.path}\tsha256:{record.checksum}", highlight=False, soft_wrap=True)
 
@@ -128,5 +201,5 @@ def models_cmd(json_out: bool = typer.Option(False, "--json", help="Print JSON i
     for m in models:
         metrics = m.config.get("metrics", {})
         table.add_row(m.name, m.kind, m.text_space or "-", m.visual_space or "-", str(metrics.get("epochs_run", "-")),
-                      f"{m.config.get('complete_pairs', '?')} pairs", m.checksum[:12], m.created_at)
+                      pairs_text(m.config), m.checksum[:12], m.created_at)
     console.print(table)

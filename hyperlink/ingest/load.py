@@ -79,8 +79,10 @@ def _transcript_files(paths: list[str | Path]) -> list[Path]:
     return files
 
 
-def load_transcripts(store: Store, paths: list[str | Path], video: str | None = None) -> list[IngestReport]:
-    """Transcript files (or folders of them) in one transaction; VTT/SRT take the video id from the file stem."""
+def load_transcripts(store: Store, paths: list[str | Path], video: str | None = None, *,
+                     progress: Progress | None = None) -> list[IngestReport]:
+    """Transcript files (or folders of them) in one transaction; VTT/SRT take the video id from the file stem.
+    ``progress(files done, files)`` after each file."""
     files = _transcript_files(paths)
     if video is not None and len(files) > 1:
         raise InputError("--video names one video, but several transcript files were given", files[1])
@@ -89,7 +91,18 @@ def load_transcripts(store: Store, paths: list[str | Path], video: str | None = 
         for f in files:
             reports.append(tx.add_cues(read_transcripts(f, video)))
             tx.log(reports[-1], _sha256(f))
+            if progress is not None:
+                progress(len(reports), len(files))
     return reports
+
+
+Progress = Callable[[int, "int | None"], None]  # (done, total or None when unknown)
+
+
+def _tick(progress: Progress | None, report: IngestReport) -> None:
+    """Rows read so far (new + already stored); the total of a streamed file is not known ahead."""
+    if progress is not None:
+        progress(report.added + report.skipped, None)
 
 
 def _add(report: IngestReport, part: IngestReport) -> None:
@@ -99,11 +112,12 @@ def _add(report: IngestReport, part: IngestReport) -> None:
 
 
 def load_keyframes(store: Store, path: str | Path, space: str, index: str | Path | None = None,
-                   extractor: str = "", *, chunk_rows: int | None = None) -> IngestReport:
+                   extractor: str = "", *, chunk_rows: int | None = None,
+                   progress: Progress | None = None) -> IngestReport:
     """Keyframe vectors of one visual feature space (NPY + CSV index, or CSV/Parquet rows).
 
     Read and written chunk by chunk (``chunk_rows``, default ``settings.chunk_rows()``), all in one
-    transaction.
+    transaction; ``progress(rows done, None)`` after each chunk.
     """
     path = _exists(path)
     chunks = iter_keyframes(path, _exists(index) if index is not None else None, chunk_rows=chunk_rows)
@@ -115,6 +129,7 @@ def load_keyframes(store: Store, path: str | Path, space: str, index: str | Path
                 fs = tx.ensure_space(space, "visual", chunk.dim, extractor or f"keyframes from {path.name}")
             report.warnings += chunk.warnings
             _add(report, tx.add_keyframes(chunk.where, chunk.lines, chunk.videos, chunk.times, chunk.vectors, fs))
+            _tick(progress, report)
         tx.log(report, _sha256(path))
     return report
 
@@ -128,7 +143,8 @@ def _add_segments(tx: Writer, report: IngestReport, segments: Parsed[Segment]) -
 
 
 def load_segment_vectors(store: Store, path: str | Path, segments: str | Path, space: str, modality: str,
-                         extractor: str = "", *, chunk_rows: int | None = None) -> IngestReport:
+                         extractor: str = "", *, chunk_rows: int | None = None,
+                         progress: Progress | None = None) -> IngestReport:
     """Features already cut per segment: an NPY/CSV matrix + a segment table (video, start, end).
 
     Read and written chunk by chunk, all in one transaction.
@@ -146,6 +162,7 @@ def load_segment_vectors(store: Store, path: str | Path, segments: str | Path, s
                                      extractor or f"per-segment vectors from {path.name}")
             tx.set_segment_vectors(fs, ids, chunk.vectors, chunk.has, path=str(segments), lines=chunk.lines)
             missing += int((~chunk.has).sum())
+            _tick(progress, report)
         if missing:
             report.warnings.append(f"{path}: {missing} row(s) are all zero; those segments have no vector")
         tx.log(report, _sha256(path))
@@ -153,7 +170,8 @@ def load_segment_vectors(store: Store, path: str | Path, segments: str | Path, s
 
 
 def load_libsvm(store: Store, path: str | Path, segments: str | Path, a_space: str, a_dim: int, b_space: str,
-                b_dim: int, a_modality: str = "text", *, chunk_rows: int | None = None) -> IngestReport:
+                b_dim: int, a_modality: str = "text", *, chunk_rows: int | None = None,
+                progress: Progress | None = None) -> IngestReport:
     """The original BiDNN tool's LibSVM file (modality A in columns 1..a_dim, B after) + a segment table.
 
     Read and written chunk by chunk, all in one transaction.
@@ -172,6 +190,7 @@ def load_libsvm(store: Store, path: str | Path, segments: str | Path, a_space: s
                                           f"libsvm columns {a_dim + 1}-{a_dim + b_dim} of {path.name}"))
             tx.set_segment_vectors(spaces[0], ids, table.a, table.has_a, path=str(path), lines=table.lines)
             tx.set_segment_vectors(spaces[1], ids, table.b, table.has_b, path=str(path), lines=table.lines)
+            _tick(progress, report)
         tx.log(report, _sha256(path))
     return report
 

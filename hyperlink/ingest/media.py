@@ -34,13 +34,56 @@ __all__ = ["MediaSpec", "VideoOutcome", "MediaReport", "find_videos", "ingest_me
 
 SUBTITLE_EXTENSIONS = (".vtt", ".srt")
 Progress = Callable[[int, int], None]
+AUTO = "auto"  # MediaSpec.text: the text encoder this store's cues were encoded with, else tfidf-svd
+DEFAULT_TEXT = "tfidf-svd"
+
+
+def choose_text(store: Store, text: str | None) -> tuple[str | None, str | None]:
+    """The text encoder to run and a warning: ``AUTO`` keeps the store's one (re-running without --text adds
+    no second text space); naming another one than the store holds says that it adds a second space."""
+    from ..features.registry import TEXT_EXTRACTORS
+
+    if text is None:
+        return None, None
+    held = [name for name, x in sorted(TEXT_EXTRACTORS.items())
+            if any(fs.name == x.space and fs.modality == "text" for fs in store.feature_spaces())]
+    if text == AUTO:
+        return (held[0] if held else DEFAULT_TEXT), None
+    text_extractor(text)
+    others = [h for h in held if h != text]
+    if others:
+        return text, (f"the store's cues already have {others[0]} vectors (space {TEXT_EXTRACTORS[others[0]].space!r}); "
+                      f"--text {text} adds a second text space {TEXT_EXTRACTORS[text].space!r} (leave --text out "
+                      "to keep one)")
+    return text, None
+
+
+def quiet_third_party() -> None:
+    """No progress bars or info lines from the model libraries ("Loading weights", downloads): our own bar
+    and messages say what happens. Set before they are imported; a user's own setting wins."""
+    import os
+
+    for name, value in (("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                        ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"), ("TQDM_DISABLE", "1"),
+                        ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(name, value)
+    import sys
+
+    if "transformers" in sys.modules:  # already imported: switch its bars off directly
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except Exception:  # an old or partial install: the environment variables above still apply
+            pass
 
 
 @dataclass(frozen=True)
 class MediaSpec:
     keyframes: KeyframeSpec = field(default_factory=KeyframeSpec)
     visual: str = "efficientnet-lite0"  # a key of VISUAL_EXTRACTORS
-    text: str | None = "tfidf-svd"  # a key of TEXT_EXTRACTORS; None: no text vectors
+    text: str | None = "tfidf-svd"  # a key of TEXT_EXTRACTORS; None: no text vectors; AUTO: the store's own
     subtitles: Path | None = None  # folder of <videoId>.vtt/.srt; None: beside each video
     window: WindowSpec = field(default_factory=lambda: WindowSpec(60.0, 30.0, False))
     batch_size: int = 8  # keyframes per CNN forward pass (larger batches are slower on a 2-core CPU: cache)
@@ -189,8 +232,8 @@ def ingest_media(store: Store, folder: str | Path, spec: MediaSpec = MediaSpec()
     """Ingest every video of ``folder`` (see the module docstring); failures are reported, not raised."""
     paths = find_videos(folder)
     vx = visual_extractor(spec.visual)
-    if spec.text is not None:
-        text_extractor(spec.text)
+    quiet_third_party()
+    text, warning = choose_text(store, spec.text)
     done = set() if spec.force else _check_versions(store, vx)
     known = {v.id: v.duration for v in store.videos()}
     model: list = []
@@ -201,6 +244,8 @@ def ingest_media(store: Store, folder: str | Path, spec: MediaSpec = MediaSpec()
         return model[0]
 
     report = MediaReport()
+    if warning:
+        report.warnings.append(warning)
     stems = Counter(p.stem for p in paths)
     for i, path in enumerate(paths):
         if stems[path.stem] > 1:
@@ -219,7 +264,7 @@ def ingest_media(store: Store, folder: str | Path, spec: MediaSpec = MediaSpec()
         report.videos.append(outcome)
         if progress:
             progress(i + 1, len(paths))
-    if spec.text is not None:
-        _encode_text(store, spec.text, sum(v.cues for v in report.videos), report)
+    if text is not None:
+        _encode_text(store, text, sum(v.cues for v in report.videos), report)
     report.cut = cut_segments(store, spec.window)
     return report

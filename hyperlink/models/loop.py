@@ -248,12 +248,13 @@ def validation_loss(net: nn.Module, loss_fn: Loss, parts: Iterable[tuple[torch.T
     return total / count
 
 
-def plot_history(history: list[EpochStats], path) -> None:
-    """Write the training curve (loss, validation loss per epoch) as a PNG."""
+def plot_history(history: list[EpochStats], path, title: str = "training loss per epoch") -> None:
+    """Write the training curve (loss, validation loss per epoch) as a PNG, titled ``title``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import LogLocator, ScalarFormatter
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     epochs = [h.epoch for h in history]
@@ -267,6 +268,11 @@ def plot_history(history: list[EpochStats], path) -> None:
     ax.set_ylabel("loss")
     if history and min(h.loss for h in history) > 0:
         ax.set_yscale("log")
+        # plain numbers at 1, 2, 5 x 10^k instead of bare powers of ten
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -9,6 +9,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -21,7 +22,6 @@ from .. import settings
 from ..errors import StoreError
 from ..types import Anchor, Cue, Judgment, Segment, Video
 from .batching import batch_size, batched
-from .migrate import head_revision, known_revisions, upgrade_to_head
 from .records import FeatureSpace, ModelRecord, SegmentMatrix, SegmentTable
 from .schema import (
     AnchorRow,
@@ -69,30 +69,62 @@ def vector_dir_for(url: str) -> Path | None:
     return Path((u.database or "hyperlink") + settings.VECTOR_DIR_SUFFIX)
 
 
+@lru_cache(maxsize=1)
+def _shipped_head() -> str | None:
+    """The newest migration's revision read straight from the shipped files when they form one chain, else
+    None. A store already at it needs no migration, so opening it does not import alembic (a quarter of a
+    second of a command's start); anything else goes through alembic as before."""
+    import re
+
+    source = Path(__file__).resolve().parents[2] / "migrations"
+    folder = next((d / "versions" for d in (Path(__file__).resolve().parents[1] / "_migrations", source)
+                   if (d / "env.py").is_file()), None)
+    if folder is None or not folder.is_dir():
+        return None
+    revision = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+    down = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(?:None|['\"]([^'\"]+)['\"])\s*$", re.M)
+    revisions, downs = set(), set()
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        r, d = revision.search(text), down.search(text)
+        if r is None or d is None:
+            return None  # a layout this shortcut does not read: let alembic decide
+        revisions.add(r.group(1))
+        if d.group(1):
+            downs.add(d.group(1))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 and len(downs) == len(revisions) - 1 else None
+
+
 def _check_owned(tables: set[str], revision: str | None, where: str) -> None:
     """Refuse, before any write, a database hyperlink does not own or whose schema is newer than this code."""
     if tables and "alembic_version" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise StoreError(f"{where} is not a hyperlink store (it holds other tables: {shown}); nothing was changed: "
                          "point --db at a hyperlink store or at a new file")
+    if revision is not None and revision == _shipped_head():
+        return
+    from .migrate import head_revision, known_revisions
+
     if revision is not None and revision not in known_revisions():
         raise StoreError(f"{where} has schema revision {revision!r}, which this hyperlink does not know (it knows up to "
                          f"{head_revision()!r}): it was written by a newer hyperlink, so upgrade hyperlink, or it is "
                          "another application's database")
 
 
-def _check_sqlite_file(path: Path, create: bool) -> None:
-    """A SQLite store file: missing (created only when ``create``), or a SQLite database hyperlink owns."""
+def _check_sqlite_file(path: Path, create: bool) -> str | None:
+    """A SQLite store file: missing (created only when ``create``), or a SQLite database hyperlink owns;
+    returns its schema revision (None: a new store)."""
     if not path.exists():
         if not create:
             raise StoreError(f"no store at {path}: create one with `hyperlink ingest collection FILE`, or check --db")
-        return
+        return None
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a store file: give --db a file path")
     with open(path, "rb") as f:
         head = f.read(16)
     if not head:
-        return  # an empty file: a new store
+        return None  # an empty file: a new store
     if head != b"SQLite format 3\x00":
         raise StoreError(f"{path} is not a SQLite database; nothing was changed: point --db at a hyperlink store "
                          "or at a new file")
@@ -105,6 +137,7 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
     finally:
         con.close()
     _check_owned(tables, revision[0] if revision else None, str(path))
+    return revision[0] if revision else None
 
 
 # How long a writer waits for another process's write transaction to end before giving up (seconds).
@@ -148,11 +181,12 @@ class Store:
         """
         url = database_url(str(target))
         is_sqlite = url.startswith("sqlite")
+        current = None
         if is_sqlite and url != "sqlite://" and ":memory:" not in url:
             path = Path(make_url(url).database or "")
             if path.parent and not path.parent.exists():
                 raise StoreError(f"cannot create the store {path}: folder {path.parent} does not exist")
-            _check_sqlite_file(path, create)
+            current = _check_sqlite_file(path, create)
         root = Path(vector_dir) if vector_dir is not None else vector_dir_for(url)
         temporary = root is None
         if temporary:
@@ -168,8 +202,11 @@ class Store:
                 if "alembic_version" in tables:
                     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             _check_owned(tables, revision, make_url(url).render_as_string(hide_password=True))
-        with engine.begin() as conn:
-            upgrade_to_head(conn)
+        if current is None or current != _shipped_head():
+            from .migrate import upgrade_to_head
+
+            with engine.begin() as conn:
+                upgrade_to_head(conn)
         store = cls(engine, root, temporary)
         store.recover()
         return store
@@ -615,6 +652,40 @@ class Store:
 
     def model(self, name: str) -> ModelRecord:
         return _named(self.models(), name, "model", "none yet; run `hyperlink train`")
+
+    # --- curating (`hyperlink list`) --------------------------------------------------------------
+
+    def video_table(self) -> list[dict]:
+        """Every video with what the store holds of it: cues, keyframes, segments, anchors (by external id)."""
+        def per_video(table):
+            return dict(self._rows(select(table.video_id, func.count()).group_by(table.video_id)))
+
+        cues, keys, segs, anchors = (per_video(t) for t in (CueRow, KeyframeVectorRow, SegmentRow, AnchorRow))
+        rows = self._rows(select(VideoRow.id, VideoRow.external_id, VideoRow.duration, VideoRow.blacklisted,
+                                 VideoRow.media_path).order_by(VideoRow.external_id))
+        return [{"video": v, "duration": d, "blacklisted": bool(b), "media_path": m, "cues": cues.get(i, 0),
+                 "keyframes": keys.get(i, 0), "segments": segs.get(i, 0), "anchors": anchors.get(i, 0)}
+                for i, v, d, b, m in rows]
+
+    def anchor_table(self) -> list[dict]:
+        """Every anchor with its span and how many judgments (and relevant ones) it has, in ingest order."""
+        judged = {a: (n, r) for a, n, r in self._rows(
+            select(JudgmentRow.anchor_id, func.count(), func.sum(JudgmentRow.rel)).group_by(JudgmentRow.anchor_id))}
+        rows = self._rows(select(AnchorRow.id, AnchorRow.external_id, VideoRow.external_id, AnchorRow.start,
+                                 AnchorRow.end).join(VideoRow, AnchorRow.video_id == VideoRow.id).order_by(AnchorRow.id))
+        return [{"anchor": a, "video": v, "start": s, "end": e, "judgments": judged.get(i, (0, 0))[0],
+                 "relevant": int(judged.get(i, (0, 0))[1] or 0)} for i, a, v, s, e in rows]
+
+    def origin_counts(self) -> dict[str, int]:
+        """Segments per origin ('window', 'imported', ...), by origin name."""
+        return dict(self._rows(select(SegmentRow.origin, func.count()).group_by(SegmentRow.origin)
+                               .order_by(SegmentRow.origin)))
+
+    def ingest_log(self) -> list[dict]:
+        """The ingested-files log, oldest first: id, kind, path, sha256, rows added, when."""
+        rows = self._rows(select(IngestRow.id, IngestRow.kind, IngestRow.path, IngestRow.sha256, IngestRow.added,
+                                 IngestRow.at).order_by(IngestRow.id))
+        return [{"id": i, "kind": k, "path": p, "sha256": h, "added": n, "at": t} for i, k, p, h, n, t in rows]
 
     def ingests(self) -> list[tuple[str, str, int, str]]:
         return [tuple(r) for r in self._rows(select(IngestRow.kind, IngestRow.path, IngestRow.added, IngestRow.at).order_by(IngestRow.id))]

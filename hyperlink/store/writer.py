@@ -18,7 +18,21 @@ from ..parsed import Parsed
 from ..types import Anchor, Cue, Judgment, Video
 from .batching import batch_size, batched
 from .records import DURATION_SLACK, IngestReport, ModelRecord
-from .schema import AnchorRow, CueRow, IngestRow, JudgmentRow, ModelRow, VideoRow
+from .schema import (
+    AnchorRow,
+    CueRow,
+    CueVectorRow,
+    ExtractionRow,
+    FeatureSpaceRow,
+    IngestRow,
+    JudgmentRow,
+    KeyframeVectorRow,
+    ModelRow,
+    SegmentVectorRow,
+    StoreMetaRow,
+    VectorBlockRow,
+    VideoRow,
+)
 from .vector_files import VectorFiles
 from .vector_writes import VectorWrites
 
@@ -105,15 +119,21 @@ class Writer(VectorWrites):
         )
         unknown = [v for v in parsed.items if v not in videos]
         if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], list(videos), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             report.warnings.append(
-                f"{parsed.path}: {len(unknown)} blacklisted id(s) are not in the collection (e.g. {unknown[0]!r}); ignored"
+                f"{parsed.path}: {len(unknown)} blacklisted id(s) are not in the collection (e.g. {unknown[0]!r}"
+                f"{hint}); ignored"
             )
         new = sorted({v for v in parsed.items if v in videos and v not in flagged})
         for part in batched(new, batch_size(self.conn)):
             self.conn.execute(
                 VideoRow.__table__.update().where(VideoRow.external_id.in_(part)).values(blacklisted=True)
             )
-        report.added, report.skipped = len(new), len(parsed.items) - len(new)
+        # "already in the store": known ids flagged before (or listed twice); ids ignored are not counted
+        report.added, report.skipped = len(new), len(parsed.items) - len(unknown) - len(new)
         return report
 
     def add_cues(self, parsed: Parsed[Cue]) -> IngestReport:
@@ -237,3 +257,72 @@ class Writer(VectorWrites):
 
     def log(self, report: IngestReport, sha256: str) -> None:
         self._insert(IngestRow, [{"kind": report.kind, "path": report.path, "sha256": sha256, "added": report.added, "at": _now()}])
+
+    # --- curating (`hyperlink remove`) ---------------------------------------------------------------
+
+    def remove_models(self, names: list[str]) -> int:
+        """Forget the models ``names`` (their files are the caller's: see ``hyperlink.curate``)."""
+        removed = 0
+        for part in batched(list(names), batch_size(self.conn)):
+            removed += self.conn.execute(delete(ModelRow).where(ModelRow.name.in_(part))).rowcount or 0
+        return removed
+
+    def remove_space(self, name: str) -> dict[str, int]:
+        """Remove feature space ``name`` with every vector in it (segment, cue and keyframe vectors) and its
+        extraction records; its block files go after the commit. Returns what was removed, by kind."""
+        space_id = self.conn.execute(select(FeatureSpaceRow.id).where(FeatureSpaceRow.name == name)).scalar()
+        if space_id is None:
+            raise StoreError(f"no feature space {name!r} in the store")
+        out = {
+            "segment vectors": self.drop_vectors(delete(SegmentVectorRow).where(SegmentVectorRow.space_id == space_id)),
+            "cue vectors": self.drop_vectors(delete(CueVectorRow).where(CueVectorRow.space_id == space_id)),
+            "keyframes": self.drop_vectors(delete(KeyframeVectorRow).where(KeyframeVectorRow.space_id == space_id)),
+        }
+        self.conn.execute(delete(ExtractionRow).where(ExtractionRow.space_id == space_id))
+        # the space's blocks are referenced by its own vectors only: doomed now (the FK would cascade
+        # their rows away with the space before `before_commit` could name their files)
+        files = list(self.conn.execute(select(VectorBlockRow.file).where(VectorBlockRow.space_id == space_id)).scalars())
+        self.conn.execute(delete(VectorBlockRow).where(VectorBlockRow.space_id == space_id))
+        self._doomed += files
+        self.conn.execute(delete(FeatureSpaceRow).where(FeatureSpaceRow.id == space_id))
+        return out
+
+    def remove_window_spec(self, origin: str) -> None:
+        """Forget the spec ``origin`` windows were cut with (after removing those windows)."""
+        self.conn.execute(delete(StoreMetaRow).where(StoreMetaRow.key == f"window_spec:{origin}"))
+
+    def remove_anchors(self, external_ids: list[str]) -> tuple[int, int]:
+        """Remove anchors with their judgments; (anchors, judgments) removed."""
+        anchors = judgments = 0
+        for part in batched(sorted(set(external_ids)), batch_size(self.conn)):
+            ids = select(AnchorRow.id).where(AnchorRow.external_id.in_(part))
+            judgments += self.conn.execute(delete(JudgmentRow).where(JudgmentRow.anchor_id.in_(ids))).rowcount or 0
+            anchors += self.conn.execute(delete(AnchorRow).where(AnchorRow.external_id.in_(part))).rowcount or 0
+        return anchors, judgments
+
+    def remove_judgments(self, keys: list[tuple[str, str, float, float]]) -> int:
+        """Remove the judgments (anchor, video, start, end) listed."""
+        anchors = dict(self.conn.execute(select(AnchorRow.external_id, AnchorRow.id)).all())
+        videos = {v: i for v, (i, _) in self._video_map().items()}
+        removed = 0
+        for a, v, start, end in keys:
+            if a in anchors and v in videos:
+                removed += self.conn.execute(delete(JudgmentRow).where(
+                    JudgmentRow.anchor_id == anchors[a], JudgmentRow.video_id == videos[v], JudgmentRow.start == start,
+                    JudgmentRow.end == end)).rowcount or 0
+        return removed
+
+    def unset_blacklist(self, videos: list[str]) -> int:
+        """Clear the blacklisted flag of ``videos``; how many were flagged."""
+        changed = 0
+        for part in batched(sorted(set(videos)), batch_size(self.conn)):
+            changed += self.conn.execute(VideoRow.__table__.update().where(
+                VideoRow.external_id.in_(part), VideoRow.blacklisted.is_(True)).values(blacklisted=False)).rowcount or 0
+        return changed
+
+    def remove_log(self, ids: list[int]) -> int:
+        """Remove entries of the ingested-files log."""
+        removed = 0
+        for part in batched(list(ids), batch_size(self.conn)):
+            removed += self.conn.execute(delete(IngestRow).where(IngestRow.id.in_(part))).rowcount or 0
+        return removed
