@@ -53,6 +53,10 @@ GRIDS: dict[str, tuple[int, int, list[dict]]] = {
         {"align": 0.0, "weight_a": 0.99},
         {"align": 0.1, "weight_a": 0.95},
         {"align": 0.0, "weight_a": 0.99, "self_rec": 0.25},
+        # the centred inputs beside the codes for items with both modalities (raw_weight; issue 12b)
+        {"align": 0.0, "weight_a": 0.99, "raw_weight": 0.5},
+        {"align": 0.0, "weight_a": 0.99, "raw_weight": 0.75},
+        {"align": 0.0, "weight_a": 0.95, "raw_weight": 0.75},
     ]),
 }
 QUICK = {"bidnn": (200, 50, GRIDS["bidnn"][2][:1]), "mae": (40, 10, GRIDS["mae"][2][:1]),
@@ -69,6 +73,7 @@ ABLATION: dict[str, dict | None] = {
     "− learned readout (linear_weight 1: CCA inside the model)": {"linear_weight": 1.0},
     "− centred codes (center false)": {"center": False},
     "− weighted halves (weight_a 0.5, BiDNN's equal halves)": {"weight_a": 0.5},
+    "− inputs beside the codes (raw_weight 0)": {"raw_weight": 0.0},
     "− tied central weights (tied false)": {"tied": False},
     "− input scaling (scaling none)": {"scaling": "none"},
 }

@@ -24,6 +24,8 @@ def ingest_media_cmd(
     force: bool = typer.Option(False, "--force", help="Re-extract videos already done (e.g. after an extractor upgrade)."),
     length: float = typer.Option(60.0, "--length", help="Candidate segment length in seconds (10-120)."),
     stride: float = typer.Option(30.0, "--stride", help="Seconds between candidate segment starts."),
+    shard: str = typer.Option("0/1", "--shard", metavar="I/N", help="Only the videos whose id hashes to shard I of N "
+                              "(N machines or a SLURM/Ray array, each I, into one store)."),
     snap: bool = typer.Option(False, "--snap/--no-snap", help="Snap segment boundaries to subtitle cue boundaries."),
 ) -> None:
     """Videos + subtitles -> keyframe CNN features, cues, text vectors and candidate segments (media extra).
@@ -36,7 +38,7 @@ def ingest_media_cmd(
 
     from ..errors import InputError
     from ..ingest.decode import KeyframeSpec
-    from ..ingest.media import MediaSpec, ingest_media
+    from ..ingest.media import MediaSpec, ingest_media, parse_shard
     from ..segment import WindowSpec
 
     try:
@@ -48,6 +50,7 @@ def ingest_media_cmd(
             window=WindowSpec(length, stride, snap),
             batch_size=batch_size,
             force=force,
+            shard=parse_shard(shard),
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None

@@ -11,6 +11,9 @@ segments are cut as by ``hyperlink segment``.
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,6 +91,7 @@ class MediaSpec:
     window: WindowSpec = field(default_factory=lambda: WindowSpec(60.0, 30.0, False))
     batch_size: int = 8  # keyframes per CNN forward pass (larger batches are slower on a 2-core CPU: cache)
     force: bool = False  # re-extract videos already done, and replace another version's vectors
+    shard: tuple[int, int] = (0, 1)  # (I, N): only the videos whose id hashes to I of N (see shard_of)
 
 
 @dataclass
@@ -110,6 +114,27 @@ class MediaReport:
     @property
     def failed(self) -> list[VideoOutcome]:
         return [v for v in self.videos if v.status == "failed"]
+
+
+def shard_of(video: str, shards: int) -> int:
+    """The shard (0..shards-1) of a video id: a stable hash, the same on every machine and run.
+
+    >>> shard_of("news0000", 4) in range(4), shard_of("news0000", 1)
+    (True, 0)
+    """
+    return int.from_bytes(hashlib.sha256(video.encode("utf-8")).digest()[:8], "big") % shards
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` -> (I, N) with 0 <= I < N; InputError otherwise.
+
+    >>> parse_shard("2/8")
+    (2, 8)
+    """
+    m = re.fullmatch(r"\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", text)
+    if not m or not int(m.group(1)) < int(m.group(2)):
+        raise InputError(f"--shard {text!r} is not I/N with 0 <= I < N (e.g. 0/4 ... 3/4 for four machines)")
+    return int(m.group(1)), int(m.group(2))
 
 
 def find_videos(folder: str | Path) -> list[Path]:
@@ -231,6 +256,9 @@ def ingest_media(store: Store, folder: str | Path, spec: MediaSpec = MediaSpec()
                  progress: Progress | None = None) -> MediaReport:
     """Ingest every video of ``folder`` (see the module docstring); failures are reported, not raised."""
     paths = find_videos(folder)
+    index, shards = spec.shard
+    if shards > 1:
+        paths = [p for p in paths if shard_of(p.stem, shards) == index]
     vx = visual_extractor(spec.visual)
     quiet_third_party()
     text, warning = choose_text(store, spec.text)

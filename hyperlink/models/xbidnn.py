@@ -27,6 +27,16 @@ What we add, each chosen on the Wikipedia benchmark's validation split (``bench/
    ``l2`` normalisation keeps the weights), so the more reliable modality can count for more when
    an item has both; a missing half is the other duplicated (as BiDNN), so one-modality items are
    unaffected by α. Which modality is the reliable one depends on the features: α is a setting.
+6. The inputs themselves beside the codes, for items with both modalities (``raw_weight`` γ, default
+   0: off). Such an item's vector becomes
+
+       [√(1−γ)·[√α·h_A | √(1−α)·h_B] | √γ·[√α·unit(x_A − μ_A) | √(1−α)·unit(x_B − μ_B)]]
+
+   with x the scaled inputs and μ their mean over the complete training pairs, so its cosine with
+   another such item is (1−γ)·(the codes' cosine) + γ·(the centred inputs' cosine): an ensemble with
+   what the ``text``/``visual`` baselines compare. It adds m1 + m2 columns; every one-modality item
+   (and, under ``expansion``, every item whose modality was predicted) gets zeros there, so its vector
+   is the one it had without it (same cosines among one-modality items, crossmodal search unchanged).
 
 Readout ``expansion`` (BiDNN's) fills a missing modality with the network's prediction first.
 """
@@ -68,6 +78,7 @@ class XBiDNNConfig:
     linear_power: float = 1.0  # component j weighted by ρ_j ** power
     linear_weight: float = 0.5  # β: share of the linear readout in each half's cosine (1: linear only)
     weight_a: float = 0.9  # α: share of modality A's half in the joint vector of an item with both
+    raw_weight: float = 0.0  # γ: share of the centred scaled inputs in the vector of an item with both; 0: none
     scaling: str = "l2"  # input scaling fitted on training rows (see scaling.SCALINGS)
     norm: str = "l2"  # embedding normalisation: l2 | frobenius | none (the halves are unit length already)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=200, optimiser="adam-fused", lr=1e-3))
@@ -83,6 +94,7 @@ class XBiDNNConfig:
             (0 <= self.linear_weight <= 1, f"linear_weight must be in [0, 1], got {self.linear_weight}"),
             (self.linear_weight < 1 or self.linear_dim > 0, "linear_weight 1 needs linear_dim > 0"),
             (0 < self.weight_a < 1, f"weight_a must be in (0, 1), got {self.weight_a}"),
+            (0 <= self.raw_weight < 1, f"raw_weight must be in [0, 1), got {self.raw_weight}"),
         )
         for ok, message in checks:
             if not ok:
@@ -103,7 +115,7 @@ def xbidnn_loss(net: BiDNN, x_a: torch.Tensor, x_b: torch.Tensor, self_rec: floa
 
 @register("xbidnn")
 class XBiDNNModel(NeuralModel):
-    """Ours: BiDNN with code swapping, alignment and a CCA readout beside the learned one (module docstring)."""
+    """Ours: BiDNN with code swapping, alignment, a CCA readout and the inputs beside the codes (module docstring)."""
 
     config_class = XBiDNNConfig
     can_expand = True
@@ -113,6 +125,8 @@ class XBiDNNModel(NeuralModel):
         super().__init__(config)
         self.linear: list[np.ndarray] | None = None  # mean_A, mean_B, W_A (m1, k), W_B (m2, k), ρ (k,)
         self.code_mean: np.ndarray | None = None  # (2, r/2): training mean of c_A and of c_B
+        self.raw_mean: list[np.ndarray] | None = None  # μ_A (m1,), μ_B (m2,): only with raw_weight > 0
+        self._observed_both: np.ndarray | None = None  # expansion: rows that had both before filling
 
     def build(self, m1: int, m2: int) -> BiDNN:
         c = self.config
@@ -127,6 +141,7 @@ class XBiDNNModel(NeuralModel):
         # The linear readout first: it does not depend on the network, and embeddings asked for
         # during training (progress callbacks) need it.
         self.linear = self._fit_linear(complete) if complete.n >= 2 else None
+        self.raw_mean = self._fit_raw_mean(complete) if self.config.raw_weight > 0 and complete.n else None
         self._pairs, self.code_mean = complete, None  # codes centred on the current network meanwhile
         try:
             return super()._fit(pairs, progress, warm_start)
@@ -144,6 +159,15 @@ class XBiDNNModel(NeuralModel):
         for chunk in complete.chunks():
             moments.add(chunk.a, chunk.b)
         return [x.astype(np.float32) for x in solve_cca(moments, c.linear_dim, c.linear_reg)]
+
+    @staticmethod
+    def _fit_raw_mean(complete: Pairs) -> list[np.ndarray]:
+        """μ_A (m1,), μ_B (m2,): mean scaled inputs over the complete training pairs."""
+        mean_a, mean_b = ColumnMoments(), ColumnMoments()
+        for chunk in complete.chunks():
+            mean_a.add(chunk.a)
+            mean_b.add(chunk.b)
+        return [mean_a.mean.astype(np.float32), mean_b.mean.astype(np.float32)]
 
     def _code_mean(self, complete: Pairs) -> np.ndarray:
         """(2, r/2): mean of c_A and of c_B over the complete training pairs."""
@@ -171,9 +195,25 @@ class XBiDNNModel(NeuralModel):
                       for h, u in zip(halves, (u_a, u_b))]
         h_a, h_b = duplicate_missing(*halves, has_a, has_b)
         joint = np.concatenate([np.sqrt(c.weight_a) * h_a, np.sqrt(1 - c.weight_a) * h_b], axis=1)
+        if c.raw_weight > 0 and self.raw_mean is not None:
+            both = has_a & has_b  # (n,): only these get the inputs' block
+            if self._observed_both is not None:  # expansion: predicted modalities do not count
+                both = both & self._observed_both
+            raw = np.concatenate([np.sqrt(c.weight_a) * _unit_rows(a - self.raw_mean[0]),
+                                  np.sqrt(1 - c.weight_a) * _unit_rows(b - self.raw_mean[1])], axis=1)
+            gamma = np.where(both, c.raw_weight, 0.0)[:, None]  # (n, 1)
+            joint = np.concatenate([np.sqrt(1 - gamma) * joint, np.sqrt(gamma) * raw], axis=1)
         return [joint.astype(np.float32)], has_a | has_b
 
+    def embed(self, a, b, has_a, has_b, *, readout="direct", norm=None):
+        self._observed_both = None  # set by _expand for this call only
+        try:
+            return super().embed(a, b, has_a, has_b, readout=readout, norm=norm)
+        finally:
+            self._observed_both = None
+
     def _expand(self, a, b, has_a, has_b):
+        self._observed_both = has_a & has_b  # read by _blocks within the same embed call
         pred_b, pred_a = self.run(lambda x_a, x_b: (self.net.decode_b(self.net.central_a(x_a)),
                                                     self.net.decode_a(self.net.central_b(x_b))), a, b)
         return fill_missing(a, b, has_a, has_b, pred_a, pred_b)
@@ -182,14 +222,18 @@ class XBiDNNModel(NeuralModel):
         extra = {"code_mean": self.code_mean} if self.code_mean is not None else {}
         if self.linear is not None:
             extra |= dict(zip(_LINEAR, self.linear))
+        if self.raw_mean is not None:
+            extra |= dict(zip(_RAW, self.raw_mean))
         return super().state_tensors() | {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in extra.items()}
 
     def load_extra(self, tensors):
         self.code_mean = tensors["code_mean"].numpy() if "code_mean" in tensors else None
         self.linear = [tensors[k].numpy() for k in _LINEAR] if _LINEAR[0] in tensors else None
+        self.raw_mean = [tensors[k].numpy() for k in _RAW] if _RAW[0] in tensors else None
 
 
 _LINEAR = ("linear.mean_a", "linear.mean_b", "linear.w_a", "linear.w_b", "linear.rho")
+_RAW = ("raw.mean_a", "raw.mean_b")
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:

@@ -155,3 +155,85 @@ def test_trains_through_the_store_path_of_hyperlink_train(store, tmp_path):
                                whole.embed(m.text, m.visual, m.has_text, m.has_visual).vectors, atol=1e-5)
     _, loaded = load_store_model(store, "x")
     assert loaded.kind == "xbidnn" and loaded.fingerprint == whole.fingerprint
+
+
+# --- raw_weight: the centred inputs beside the codes for items with both modalities -----------------
+
+RAW = {"raw_weight": 0.5, "weight_a": 0.8}
+
+
+def _without_raw(model):
+    """The same fitted model read out without the inputs' block (raw_weight 0)."""
+    import dataclasses
+
+    other = XBiDNNModel(dataclasses.replace(model.config, raw_weight=0.0))
+    other.restore(model.dims, model.tensors())
+    return other
+
+
+def test_raw_weight_shapes_and_a_block_only_for_items_with_both(pairs):
+    a, b, has_a, has_b = pairs
+    model = fitted(pairs, **RAW)
+    assert [x.shape for x in model.raw_mean] == [(5,), (7,)]
+    for readout in ("direct", "expansion"):
+        vectors, kept, excluded = model.embed(a, b, has_a, has_b, readout=readout)
+        assert excluded == 1 and vectors.shape == (39, 2 * (3 + 3) + 5 + 7) and np.isfinite(vectors).all()
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-5)
+        both = (has_a & has_b)[kept]
+        assert np.abs(vectors[~both, 12:]).max() == 0 and (np.abs(vectors[both, 12:]).sum(axis=1) > 0).all()
+
+
+@pytest.mark.parametrize("readout", ["direct", "expansion"])
+def test_raw_weight_leaves_one_modality_items_and_crossmodal_search_unchanged(pairs, readout):
+    a, b, has_a, has_b = pairs
+    model = fitted(pairs, **RAW)
+    plain = _without_raw(model)
+    with_raw = model.embed(a, b, has_a, has_b, readout=readout)
+    without = plain.embed(a, b, has_a, has_b, readout=readout)
+    one = ~(has_a & has_b)[with_raw.kept_index]
+    np.testing.assert_allclose(with_raw.vectors[one, :12], without.vectors[one], atol=1e-6)
+    yes, no = np.ones(len(a), bool), np.zeros(len(a), bool)
+    text_raw = model.embed(a, b, yes, no, readout=readout).vectors
+    text_plain = plain.embed(a, b, yes, no, readout=readout).vectors
+    image_raw = model.embed(a, b, no, yes, readout=readout).vectors
+    image_plain = plain.embed(a, b, no, yes, readout=readout).vectors
+    np.testing.assert_allclose(image_raw @ text_raw.T, image_plain @ text_plain.T, atol=1e-6)
+
+
+def test_raw_weight_mixes_the_cosines_of_items_with_both(pairs):
+    a, b, _, _ = pairs
+    yes = np.ones(len(a), bool)
+    model = fitted(pairs, **RAW)
+    codes = _without_raw(model).embed(a, b, yes, yes).vectors
+    joint = model.embed(a, b, yes, yes).vectors
+    scaled_a, scaled_b = model._scale(a, b, yes, yes)
+    unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)  # noqa: E731
+    raw = np.hstack([np.sqrt(0.8) * unit(scaled_a - model.raw_mean[0]),
+                     np.sqrt(0.2) * unit(scaled_b - model.raw_mean[1])])
+    np.testing.assert_allclose(joint @ joint.T, 0.5 * codes @ codes.T + 0.5 * raw @ raw.T, atol=1e-5)
+
+
+def test_raw_weight_does_not_change_training_and_is_seeded(pairs):
+    model, again, plain = fitted(pairs, seed=3, **RAW), fitted(pairs, seed=3, **RAW), fitted(pairs, seed=3)
+    np.testing.assert_array_equal(model.embed(*pairs).vectors, again.embed(*pairs).vectors)
+    for key, value in plain.state_tensors().items():
+        torch.testing.assert_close(model.state_tensors()[key], value, rtol=0, atol=0)
+    assert plain.raw_mean is None and "raw.mean_a" not in plain.tensors()  # off by default: checkpoints as before
+
+
+def test_raw_weight_checkpoint_round_trip(pairs, tmp_path):
+    model = fitted(pairs, **RAW)
+    path = tmp_path / "raw.safetensors"
+    again = load_model(path, expected_sha256=save_model(model, path))
+    assert again.config.raw_weight == 0.5
+    for x, y in zip(again.raw_mean, model.raw_mean):
+        np.testing.assert_array_equal(x, y)
+    for readout in ("direct", "expansion"):
+        np.testing.assert_array_equal(again.embed(*pairs, readout=readout).vectors,
+                                      model.embed(*pairs, readout=readout).vectors)
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1])
+def test_bad_raw_weight_is_an_input_error(value):
+    with pytest.raises(InputError):
+        create_model("xbidnn", {"raw_weight": value})
