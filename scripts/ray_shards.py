@@ -51,12 +51,16 @@ def main() -> int:
         print(f"shard {i}/{args.shards} failed:\n{out}", file=sys.stderr)
     if failed:
         return 1
-    for step in (["encode-text"], ["segment"]):
+    from hyperlink.store import Store
+
+    with Store.open(args.db, create=False) as store:
+        cues = store.count_cues()
+    for step in ([["encode-text"]] if cues else []) + [["segment"]]:  # no subtitles anywhere: no text space
         code, out = run(["--db", args.db, "-q", *step])
         if code != 0:
             print(out, file=sys.stderr)
             return code
-    print(f"{args.shards} shards ingested into {args.db}; text encoded and segments cut once")
+    print(f"{args.shards} shards ingested into {args.db}; {'text encoded and ' if cues else ''}segments cut once")
     return 0
 
 

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         # never the statement or its parameters: they can be megabytes long; the driver's reason is enough
         reason = str(getattr(exc, "orig", None) or exc.__class__.__name__).splitlines()[0][:300]
         if "database is locked" in reason:
-            reason += "; another hyperlink command held the store for over 10 minutes: run this one when it is done"
+            reason += "; another hyperlink command is writing to the store: run this one again when it is done"
         err_console.print(f"[bold red]error:[/] the database refused the operation: {escape(reason)} "
                           f"(store: {escape(str(_store_name()))})", highlight=False, soft_wrap=True)
         return 1

@@ -205,7 +205,8 @@ class Store:
         if current is None or current != _shipped_head():
             from .migrate import upgrade_to_head
 
-            with engine.begin() as conn:
+            # a writer from the start (BEGIN IMMEDIATE on SQLite): processes creating one store at once queue
+            with engine.connect() as conn, conn.execution_options(hyperlink_writer=True).begin():
                 upgrade_to_head(conn)
         store = cls(engine, root, temporary)
         store.recover()

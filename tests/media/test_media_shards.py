@@ -54,3 +54,27 @@ def test_a_bad_shard_is_bad_input(text):
 def test_the_cli_refuses_a_bad_shard(cli, folder):
     code, _, err = cli("ingest", "media", folder, "--shard", "5/4")
     assert code == 3 and "--shard '5/4' is not I/N" in err
+
+
+@pytest.mark.slow
+def test_the_ray_recipe_ingests_every_shard_into_one_store(samples, tmp_path):
+    """scripts/ray_shards.py on real sample videos (needs Ray: `pip install 'ray>=2.9'`)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("ray", reason="the recipe needs Ray (pip install 'ray>=2.9')")
+    from hyperlink.store import Store
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for name in ("bikes", "bigbuckbunny"):
+        shutil.copy(samples[name], videos / f"{name}.mp4")
+        shutil.copy(samples[name], videos / f"{name}_copy.mp4")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "ray_shards.py"
+    proc = subprocess.run([sys.executable, str(script), str(videos), "--db", str(tmp_path / "s.db"), "--shards", "3"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with Store.open(tmp_path / "s.db", create=False) as store:
+        assert sorted(v.id for v in store.videos()) == ["bigbuckbunny", "bigbuckbunny_copy", "bikes", "bikes_copy"]
