@@ -13,7 +13,7 @@ DEMO := data/demo
 $(BIN)/hyperlink: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q --python $(BIN)/python $(FIND_LINKS) -e '.[dev,media,postgres,$(FAISS_EXTRA)]'
+	$(BIN)/uv pip install -q --python $(BIN)/python $(FIND_LINKS) -e '.[dev,media,postgres,milvus,serve,$(FAISS_EXTRA)]'
 	touch $(BIN)/hyperlink
 
 install: $(BIN)/hyperlink

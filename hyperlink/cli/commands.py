@@ -7,3 +7,5 @@ from . import runcheck  # noqa: F401
 from . import evaluate  # noqa: F401
 from . import bidnn_libsvm  # noqa: F401
 from . import media  # noqa: F401
+from . import curate  # noqa: F401
+from . import serve  # noqa: F401

@@ -35,12 +35,19 @@ def index_cmd(
     nprobe: Optional[int] = typer.Option(None, "--nprobe", min=1, max=1 << 20, help="IVF lists probed per query (default: the fewest "
                                          "reaching recall@100 >= 0.95 on sample queries)."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    backend: str = typer.Option("faiss", "--backend", help="faiss (any --factory, CPU or GPU), torch (exact search by "
+                                "matrix products, on CUDA when there is one) or milvus (a FLAT Milvus collection; "
+                                "needs the [milvus] extra)."),
+    uri: Optional[str] = typer.Option(None, "--uri", help="With --backend milvus: a Milvus server, e.g. "
+                                      "http://localhost:19530 (default: milvus-lite inside the index folder)."),
+    shards: int = typer.Option(1, "--shards", min=1, max=1024, help="With --backend faiss: split the index into N "
+                               "CPU shards searched in parallel (on several GPUs it is split over all of them)."),
     update: bool = typer.Option(False, "--update", help="Only add segments stored since the index was built "
                                 "(and drop deleted ones)."),
 ) -> None:
-    """Embed every candidate segment with a trained model and build its FAISS index, chunk by chunk.
+    """Embed every candidate segment with a trained model and build its search index, chunk by chunk.
 
-    Example: hyperlink index --model bidnn --readout expansion --max-memory 6G
+    Example: hyperlink index --model bidnn --readout expansion --max-memory 6G   (or --backend torch)
     """
     from ..index import build_index, update_index
 
@@ -49,11 +56,12 @@ def index_cmd(
         index, added = update_index(store, out_dir, device)
         say(f"[green]index[/]: added {added} segments to {out_dir} ({index.manifest.count} in all)")
         return
-    index = build_index(store, model, out_dir, readout, factory, device, nprobe, max_memory)
+    index = build_index(store, model, out_dir, readout, factory, device, nprobe, max_memory, backend=backend, uri=uri,
+                        shards=shards)
     m = index.manifest
     say(f"[green]index[/]: {m.choice}")
-    say(f"[green]index[/]: {m.count} segments, {m.dim}-d, {m.factory} on {index.device}, readout {m.readout}"
-        f" ({m.excluded} segments with no modality left out) -> {out_dir}")
+    say(f"[green]index[/]: {m.count} segments, {m.dim}-d, {m.factory} ({m.backend_version}) on {index.device}, "
+        f"readout {m.readout} ({m.excluded} segments with no modality left out) -> {out_dir}")
 
 
 _MARKS = {"1": "yes", "0": "no", "-": "-"}
@@ -95,7 +103,7 @@ def _query_json(result) -> str:
 
 @app.command("query")
 def query_cmd(
-    target: str = typer.Argument(..., help="An anchor id, a segment id, or VIDEO@START-END."),
+    target: Optional[str] = typer.Argument(None, help="An anchor id, a segment id, or VIDEO@START-END (or --text / --image).", show_default=False),
     model: str = typer.Option(..., "--model", help="Name of a trained model."),
     index: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: indexes/MODEL)."),
     k: int = typer.Option(10, "-k", "--top", help="Targets to return (at most 1000)."),
@@ -104,21 +112,32 @@ def query_cmd(
     as_json: bool = typer.Option(False, "--json", help='Print JSON: {"query", "text", "hits": [{..., "text", "relevant"}], "reason"}.'),
     trec: bool = typer.Option(False, "--trec", help="Print official run lines."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    text: Optional[str] = typer.Option(None, "--text", help="Search by free text instead (encoded with the store's saved text encoder)."),
+    image: Optional[Path] = typer.Option(None, "--image", help="Search by an image instead, e.g. a keyframe (the model's visual space must come from `ingest media`)."),
 ) -> None:
-    """Rank target segments for an anchor, a stored segment or any span, obeying the run rules.
+    """Rank target segments for an anchor, a stored segment or any span, obeying the run rules; or search by --text / --image.
 
     Shows the query's own transcript, then each target (times H:MM:SS) with its transcript and, for a judged
     anchor, its stored judgment. When nothing can be returned, says why on stderr (exit 0).
 
-    Example: hyperlink query anchor_3 --model bidnn -k 5     (or: hyperlink query news0007@120-180 --model bidnn)
+    Example: hyperlink query anchor_3 --model bidnn -k 5     (or: hyperlink query news0007@120-180 --model bidnn; hyperlink query --text "penalty kick in the rain" --model bidnn)
     """
     from rich.text import Text
 
+    from ..errors import InputError
     from ..link import Linker, LinkOptions, span_text
 
+    if sum(x is not None for x in (target, text, image)) != 1:
+        raise InputError("give one query: TARGET (an anchor, a segment or VIDEO@START-END), --text TEXT or --image FILE")
     store = open_store()
     linker = Linker(store, model, _index_dir(index, model), device)
-    result = linker.answer(target, LinkOptions(k, exclude_video), mss)
+    if target is None:
+        from ..textquery import image_query, text_query
+
+        options = LinkOptions(k, exclude_video)
+        result = text_query(linker, text, options) if text is not None else image_query(linker, image, options)
+    else:
+        result = linker.answer(target, LinkOptions(k, exclude_video), mss)
     if result.widened is not None:
         how = "its whole video" if result.widened == float("inf") else f"{result.widened:g} s of context each side"
         say(f"[yellow]warning:[/] {escape(result.label)}: no transcript or keyframe inside the span; used {how}")
@@ -132,11 +151,16 @@ def query_cmd(
             console.print(format_run_line(line), markup=False, highlight=False, soft_wrap=True)
         return
     if as_json:
-        sys.stdout.write(_query_json(result) + "\n")
+        from ..textquery import query_json
+
+        sys.stdout.write((_query_json(result) if result.span else json.dumps(query_json(result))) + "\n")
         return
     span = result.span
-    console.print(Text(f"{result.label}: {span.video} {span_text(span.start, span.end)} ({span.end - span.start:g} s)"))
-    console.print(Text(f"  {result.text}" if result.text else "  (no transcript)"))
+    if span is None:
+        console.print(Text(result.label))
+    else:
+        console.print(Text(f"{result.label}: {span.video} {span_text(span.start, span.end)} ({span.end - span.start:g} s)"))
+        console.print(Text(f"  {result.text}" if result.text else "  (no transcript)"))
     if result.hits:
         console.print(_query_table(result))
 

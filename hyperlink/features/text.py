@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["TextEncoder", "TfidfSvdEncoder"]
+__all__ = ["TextEncoder", "TfidfSvdEncoder", "save_text_encoder", "load_text_encoder"]
 
 
 class TextEncoder(Protocol):
@@ -81,3 +81,91 @@ class TfidfSvdEncoder:
     def describe(self) -> str:
         return (f"tfidf-svd dim={self.dim} seed={self.seed} min_df={self.min_df} "
                 f"fitted on {self.fitted_docs} cues, vocabulary {self.vocabulary}")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What a fitted encoder learned, as plain arrays (no pickled objects): the vocabulary in
+        column order, the IDF weights and the SVD projection (dim' x vocabulary)."""
+        if getattr(self, "_svd", None) is None:
+            raise ValueError("the text encoder is not fitted yet")
+        vocab = self._tfidf.vocabulary_
+        terms = np.array(sorted(vocab, key=vocab.__getitem__), dtype=str)
+        return {"terms": terms, "idf": np.asarray(self._tfidf.idf_, np.float64),
+                "components": np.asarray(self._svd.components_, np.float64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], **fields) -> "TfidfSvdEncoder":
+        """The fitted encoder :meth:`arrays` describes (``fields``: dim, seed, min_df, fitted_docs, vocabulary)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        enc = cls(**fields)
+        terms = [str(t) for t in arrays["terms"]]
+        enc._tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32,
+                                     vocabulary={t: i for i, t in enumerate(terms)})
+        enc._tfidf.idf_ = arrays["idf"]
+        enc._svd = _Projection(arrays["components"])
+        return enc
+
+
+class _Projection:
+    """A fitted truncated SVD's transform: x (n, vocabulary) -> x @ components.T (n, dim')."""
+
+    def __init__(self, components: np.ndarray):
+        self.components_ = components
+
+    def transform(self, x) -> np.ndarray:
+        return np.asarray(x @ self.components_.T)
+
+
+# --- persisted encoders: <folder>/<space>.json (+ <space>.npz of plain arrays, never a pickle) ----------
+
+
+def save_text_encoder(encoder, folder, space: str, extractor: str) -> None:
+    """Write a fitted encoder so new text can be encoded later, atomically, with the arrays' sha256 and
+    ``extractor`` (the feature space's description in the store) recorded for :func:`load_text_encoder`."""
+    import hashlib
+    import json
+    import os
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fields = {k: getattr(encoder, k) for k in ("dim", "seed", "min_df", "fitted_docs", "vocabulary")
+              if hasattr(encoder, k)}
+    manifest = {"name": encoder.name, "space": space, "extractor": extractor, "fields": fields}
+    if hasattr(encoder, "arrays"):
+        data = folder / f".{space}.npz.{os.getpid()}.tmp"
+        with open(data, "wb") as f:
+            np.savez(f, **encoder.arrays())
+            f.flush()
+            os.fsync(f.fileno())
+        manifest["sha256"] = hashlib.sha256(data.read_bytes()).hexdigest()
+        os.replace(data, folder / f"{space}.npz")
+    meta = folder / f".{space}.json.{os.getpid()}.tmp"
+    meta.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.replace(meta, folder / f"{space}.json")
+
+
+def load_text_encoder(folder, space: str) -> tuple[object, dict]:
+    """(encoder, manifest) saved by :func:`save_text_encoder`; ValueError saying what is wrong when the
+    files are missing, unreadable or their digest differs."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from .registry import make_text_encoder
+
+    meta = Path(folder) / f"{space}.json"
+    if not meta.is_file():
+        raise FileNotFoundError(meta)
+    try:
+        manifest = json.loads(meta.read_text())
+        name, fields = manifest["name"], manifest["fields"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{meta} is not a saved text encoder ({exc})") from None
+    if "sha256" not in manifest:  # nothing learned from the collection: a pretrained encoder
+        return make_text_encoder(name, dim=fields.get("dim")), manifest
+    data = Path(folder) / f"{space}.npz"
+    if not data.is_file() or hashlib.sha256(data.read_bytes()).hexdigest() != manifest["sha256"]:
+        raise ValueError(f"{data} is missing or does not match the digest in {meta.name}")
+    with np.load(data, allow_pickle=False) as arrays:
+        return TfidfSvdEncoder.from_arrays(dict(arrays), **fields), manifest

@@ -8,17 +8,26 @@ that many, and the cues are then encoded and written chunk by chunk, all in one 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from .. import settings
 from ..errors import StoreError
 from ..features import make_text_encoder
+from ..features.text import save_text_encoder
 from ..store import Store
 
-__all__ = ["encode_text", "fit_sample"]
+__all__ = ["encode_text", "fit_sample", "encoder_dir"]
 
 Progress = Callable[[int, int], None]  # (cues done, cues in all)
+
+
+def encoder_dir(store: Store) -> Path:
+    """Where the store keeps its fitted text encoders: ``<store>.encoders/`` beside its vectors folder."""
+    root = store.vector_dir
+    stem = root.name[: -len(settings.VECTOR_DIR_SUFFIX)] if root.name.endswith(settings.VECTOR_DIR_SUFFIX) else root.name
+    return root.with_name(stem + ".encoders")
 
 
 def fit_sample(n: int, size: int, seed: int) -> np.ndarray:
@@ -70,4 +79,8 @@ def encode_text(store: Store, space: str = settings.TEXT_SPACE, encoder: str = s
             done += tx.add_cue_vectors(fs, ids, enc.transform(texts))
             if progress:
                 progress(done, n)
+    # kept so that new text (`hyperlink query --text`) is encoded into the same space; checked on load
+    # against the space's description. An in-memory store keeps no artefact.
+    if not getattr(store, "_temporary", False):
+        save_text_encoder(enc, encoder_dir(store), space, store.feature_space(space).extractor)
     return done
