@@ -59,3 +59,41 @@ def brute_force(x: np.ndarray, ids: np.ndarray, q: np.ndarray, k: int):
     scores = q @ x.T
     order = np.lexsort((np.broadcast_to(ids, scores.shape), -scores), axis=1)[:, :k]
     return np.take_along_axis(scores, order, 1), ids[order]
+
+
+def demo_beside_faiss(tmp_path_factory, backend: str):
+    """The demo collection, a CCA model ``m``, its faiss Flat index (``faiss/``) and a ``backend`` one
+    (``<backend>/``), for comparing backends anchor by anchor; yields (store, root)."""
+    from hyperlink.cli import main
+    from hyperlink.index import build_index
+    from hyperlink.store import Store
+
+    root = tmp_path_factory.mktemp(f"{backend}-demo")
+    db = str(root / "store.db")
+    assert main(["-q", "--db", db, "demo", "--out", str(root / "demo"), "--videos", "8", "--seed", "5"]) == 0
+    assert main(["-q", "--db", db, "train", "--model", "cca", "--name", "m", "--text", "tfidf", "--visual",
+                 "demo-cnn"]) == 0
+    store = Store.open(db)
+    build_index(store, "m", root / "faiss", factory="Flat", device="cpu", chunk_rows=7)
+    build_index(store, "m", root / backend, device="cpu", chunk_rows=7, backend=backend)
+    yield store, root
+    store.close()
+
+
+def make_manifest(n: int, d: int, factory: str = "Flat", **kw):
+    """A manifest for an index of ``n`` random ``d``-d vectors (no store behind it)."""
+    from hyperlink.index import IndexManifest
+
+    base = dict(model="m", model_checksum="abc", text_space="t", visual_space="v", readout="direct", dim=d,
+                count=n, excluded=0, store_fingerprint="fp", factory=factory, faiss_version="x")
+    base.update(kw)
+    return IndexManifest(**base)
+
+
+def random_vectors(seed: int, n: int = 2000, d: int = 32, queries: int = 25):
+    """(unit vectors (n, d), distinct ids among 1..10000, queries (queries, d)), seeded."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ids = rng.permutation(10_000)[:n].astype(np.int64) + 1
+    return x, ids, rng.normal(size=(queries, d)).astype(np.float32)

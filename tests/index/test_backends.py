@@ -7,26 +7,19 @@ import numpy as np
 import pytest
 
 from hyperlink.errors import InputError, MismatchError
-from hyperlink.index import BACKENDS, IndexManifest, SearchIndex, backend_class, build_index
+from hyperlink.index import BACKENDS, SearchIndex, backend_class, build_index
 from hyperlink.index.backends.faiss_backend import FaissIndex
 
-from .conftest import brute_force, whole
+from .conftest import brute_force, make_manifest, random_vectors, whole
 
 
 def manifest(n, d, factory="Flat", **kw):
-    base = dict(model="m", model_checksum="abc", text_space="t", visual_space="v", readout="direct", dim=d,
-                count=n, excluded=0, store_fingerprint="fp", factory=factory, faiss_version="x")
-    base.update(kw)
-    return IndexManifest(**base)
+    return make_manifest(n, d, factory, **kw)
 
 
 @pytest.fixture
 def data():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(2000, 32)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    ids = rng.permutation(10_000)[:2000].astype(np.int64) + 1
-    return x, ids, rng.normal(size=(25, 32)).astype(np.float32)
+    return random_vectors(3)
 
 
 def test_the_registry_names_its_choices():

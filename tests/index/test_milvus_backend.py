@@ -9,8 +9,10 @@ import pytest
 pytest.importorskip("pymilvus", reason="the [milvus] extra (pymilvus with milvus-lite) is not installed")
 
 from hyperlink.errors import InputError, MismatchError  # noqa: E402
-from hyperlink.index import IndexManifest, SearchIndex, build_index, update_index  # noqa: E402
+from hyperlink.index import IndexManifest, SearchIndex, update_index  # noqa: E402
 from hyperlink.index.backends.milvus_backend import MILVUS_MAX_K, MilvusIndex  # noqa: E402
+
+from .conftest import demo_beside_faiss  # noqa: E402
 
 pytestmark = pytest.mark.milvus
 
@@ -62,19 +64,7 @@ def test_tampered_or_missing_data_is_refused(data, tmp_path):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo collection, a CCA model, its faiss Flat index and its Milvus collection."""
-    from hyperlink.cli import main
-    from hyperlink.store import Store
-
-    root = tmp_path_factory.mktemp("milvus-demo")
-    db = str(root / "store.db")
-    assert main(["-q", "--db", db, "demo", "--out", str(root / "demo"), "--videos", "8", "--seed", "5"]) == 0
-    assert main(["-q", "--db", db, "train", "--model", "cca", "--name", "m", "--text", "tfidf", "--visual",
-                 "demo-cnn"]) == 0
-    store = Store.open(db)
-    build_index(store, "m", root / "faiss", factory="Flat", device="cpu", chunk_rows=7)
-    build_index(store, "m", root / "milvus", device="cpu", chunk_rows=7, backend="milvus")
-    yield store, root
-    store.close()
+    yield from demo_beside_faiss(tmp_path_factory, "milvus")
 
 
 def test_milvus_and_faiss_flat_give_every_demo_anchor_the_same_neighbours(demo):

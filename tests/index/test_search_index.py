@@ -2,24 +2,18 @@ import numpy as np
 import pytest
 
 from hyperlink.errors import HyperlinkError, InputError, MismatchError, MissingDependency
-from hyperlink.index import IndexManifest, SearchIndex, faiss_module, gpu_available
+from hyperlink.index import SearchIndex, faiss_module, gpu_available
+
+from .conftest import make_manifest, random_vectors
 
 
 def manifest(n, d, factory="Flat", **kw):
-    base = dict(model="m", model_checksum="abc", text_space="t", visual_space="v", readout="direct", dim=d,
-                count=n, excluded=0, store_fingerprint="fp", factory=factory, faiss_version="x")
-    base.update(kw)
-    return IndexManifest(**base)
+    return make_manifest(n, d, factory, **kw)
 
 
 @pytest.fixture
 def data():
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(2000, 32)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    ids = rng.permutation(10_000)[:2000].astype(np.int64) + 1
-    q = rng.normal(size=(25, 32)).astype(np.float32)
-    return x, ids, q
+    return random_vectors(7)
 
 
 def brute_force(x, ids, q, k):

@@ -10,7 +10,7 @@ from hyperlink.index.backends import torch_backend
 from hyperlink.index.backends.torch_backend import TorchIndex
 from hyperlink.types import Segment
 
-from .conftest import N_VIDEOS, PER_VIDEO, brute_force, whole
+from .conftest import N_VIDEOS, PER_VIDEO, brute_force, demo_beside_faiss, whole
 
 
 def manifest(n, d, backend="torch"):
@@ -124,19 +124,7 @@ def test_built_from_the_store_in_chunks_and_updated(indexed, tmp_path):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo collection, a CCA model, and its faiss Flat and torch indexes."""
-    from hyperlink.cli import main
-    from hyperlink.store import Store
-
-    root = tmp_path_factory.mktemp("torch-demo")
-    db = str(root / "store.db")
-    assert main(["-q", "--db", db, "demo", "--out", str(root / "demo"), "--videos", "8", "--seed", "5"]) == 0
-    assert main(["-q", "--db", db, "train", "--model", "cca", "--name", "m", "--text", "tfidf", "--visual",
-                 "demo-cnn"]) == 0
-    store = Store.open(db)
-    build_index(store, "m", root / "faiss", factory="Flat", device="cpu", chunk_rows=7)
-    build_index(store, "m", root / "torch", device="cpu", chunk_rows=7, backend="torch")
-    yield store, root
-    store.close()
+    yield from demo_beside_faiss(tmp_path_factory, "torch")
 
 
 def test_torch_and_faiss_flat_give_every_demo_anchor_the_same_neighbours(demo, monkeypatch):

@@ -22,6 +22,7 @@ import numpy as np
 
 from ...errors import HyperlinkError, InputError, MismatchError, MissingDependency
 from ..search_index import IndexManifest, SearchIndex, check_device
+from .rows import GrowingRows
 
 __all__ = ["MilvusIndex", "MILVUS_MAX_K"]
 
@@ -41,7 +42,7 @@ def _pymilvus():
     return pymilvus
 
 
-class MilvusIndex(SearchIndex):
+class MilvusIndex(GrowingRows, SearchIndex):
     """A FLAT, inner-product Milvus collection of segment ids and vectors."""
 
     backend = "milvus"
@@ -70,35 +71,15 @@ class MilvusIndex(SearchIndex):
             _connect(Path("."), manifest)[0].close()
         return cls(manifest, np.zeros(0, np.int64))
 
-    @property
-    def count(self) -> int:
-        return self._count
-
-    def reserve(self, n: int) -> None:
-        if n > len(self._ids):
-            self._grow(n)
-
-    def _grow(self, n: int) -> None:
-        vectors, ids = np.empty((n, self.manifest.dim), np.float32), np.empty(n, np.int64)
-        vectors[:self._count], ids[:self._count] = self._vectors[:self._count], self._ids[:self._count]
-        self._vectors, self._ids = vectors, ids
-
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         if self._client is not None:
             raise HyperlinkError("a Milvus index is filled once, when it is saved; rebuild it with "
                                  f"`{self.manifest.rebuild_command}`")
-        end = self._count + len(ids)
-        if end > len(self._ids):
-            self._grow(max(end, 2 * len(self._ids)))
-        self._vectors[self._count:end], self._ids[self._count:end] = vectors, ids
-        self._count = self.manifest.count = end
+        self.manifest.count = self._append(vectors, ids)
 
     def remove(self, ids: np.ndarray) -> int:
         raise InputError(f"--update: a Milvus index is not updated in place; rebuild it with "
                          f"`{self.manifest.rebuild_command}`")
-
-    def ids(self) -> np.ndarray:
-        return np.array(self._ids[:self._count], np.int64)
 
     def to_device(self, device: str) -> None:
         check_device(device)  # Milvus chooses its own hardware: the search runs where the collection lives

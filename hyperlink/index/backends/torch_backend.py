@@ -20,6 +20,7 @@ import numpy as np
 
 from ...errors import HyperlinkError, MismatchError, MissingDependency
 from ..search_index import IndexManifest, SearchIndex, check_device
+from .rows import GrowingRows
 
 __all__ = ["TorchIndex", "topk_inner_product", "VECTORS_FILE", "IDS_FILE"]
 
@@ -100,7 +101,7 @@ def _by_score_then_id(scores, ids):
     return torch.gather(scores, 1, order), torch.gather(ids, 1, order)
 
 
-class TorchIndex(SearchIndex):
+class TorchIndex(GrowingRows, SearchIndex):
     """Exact search over vectors held in a float32 array (memory-mapped on load) or on a CUDA device."""
 
     backend = "torch"
@@ -124,31 +125,11 @@ class TorchIndex(SearchIndex):
         manifest.faiss_version = ""
         return cls(np.zeros((0, manifest.dim), np.float32), np.zeros(0, np.int64), 0, manifest)
 
-    @property
-    def count(self) -> int:
-        return self._count
-
-    def reserve(self, n: int) -> None:
-        """Allocate ``n`` rows at once, so that adding chunk by chunk never copies the vectors."""
-        if n > len(self._ids):
-            self._grow(n)
-
-    def _grow(self, n: int) -> None:
-        vectors = np.empty((n, self.manifest.dim), np.float32)
-        ids = np.empty(n, np.int64)
-        vectors[:self._count], ids[:self._count] = self._vectors[:self._count], self._ids[:self._count]
-        self._vectors, self._ids = vectors, ids
-
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         if self.mapped:
             raise HyperlinkError("this index was loaded memory-mapped (read-only); load it with mmap=False to add")
         vectors, ids = np.asarray(vectors, np.float32), np.asarray(ids, np.int64)
-        end = self._count + len(ids)
-        if end > len(self._ids):
-            self._grow(max(end, 2 * len(self._ids)))
-        self._vectors[self._count:end], self._ids[self._count:end] = vectors, ids
-        self._count = end
-        self.manifest.count = end
+        self.manifest.count = self._append(vectors, ids)
         self._search_ids = self._device_vectors = None  # copied again at the next search
 
     def remove(self, ids: np.ndarray) -> int:
@@ -163,9 +144,6 @@ class TorchIndex(SearchIndex):
             self.manifest.count = self._count
             self._search_ids = self._device_vectors = None
         return removed
-
-    def ids(self) -> np.ndarray:
-        return np.array(self._ids[:self._count], np.int64)
 
     def to_device(self, device: str) -> None:
         torch = _torch()
