@@ -53,6 +53,9 @@ bench: install
 	$(BIN)/python bench/media.py
 	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal
 	$(BIN)/python bench/scale.py --data $(BENCH_DATA)
+	$(BIN)/python bench/search_backends.py
+	$(BIN)/python bench/startup.py
+	HYPERLINK_TEST_PG="$$(scripts/pg.sh start)" $(BIN)/python bench/postgres_copy.py --segments 200000
 	$(BIN)/python bench/report.py --readme
 
 clean:

@@ -107,6 +107,20 @@ def simple_rows() -> list[str]:
                     f"decode {d['frames_per_s']:,} frames/s ({d['keyframes_per_s']} keyframes/s); CNN {c['ours_images_per_s']} "
                     f"images/s vs raw forward {c['raw_forward_images_per_s']} = **{c['ratio']}×**; `ingest media` of "
                     f"{i['video_seconds']} s of video in {i['wall_s']} s |")
+    pg = _load("postgres_copy")
+    if pg:
+        rows.append(f"| PostgreSQL bulk writes, {pg['segments']:,} segments + {pg['dim']}-d vectors | `{pg['command']}` | "
+                    f"store {pg['store_s']} s vs raw `COPY` into the same tables {pg['raw_copy_s']} s = **{pg['ratio']}×**; "
+                    "target ≥ 0.5 |")
+    sb = _load("search_backends")
+    for r in (sb or {}).get("results", []):
+        rows.append(f"| exact search, torch vs faiss-cpu, {r['n']:,} × {r['dim']}, {r['queries']} queries, k={r['k']} | "
+                    f"`{sb['command'].strip()}` | faiss {r['faiss_s']} s, torch ({r['torch_device']}) {r['torch_s']} s = "
+                    f"**{r['faiss_over_torch']}×**; same top-{r['k']} ids (recall {r['recall_vs_faiss']}) |")
+    st = _load("startup")
+    if st:
+        cells = ", ".join(f"`{k}` {v['median_s']} s" for k, v in st["results"].items())
+        rows.append(f"| start-up, median of {st['repeat']} (warm caches) | `bench/startup.py` | {cells}; target < 1 s |")
     e2e = _load("run_e2e")
     if e2e:
         steps = "; ".join(f"{k}: {v['wall_s']} s, {v['peak_mib']} MiB" for k, v in e2e["steps"].items())
