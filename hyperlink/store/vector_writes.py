@@ -324,11 +324,10 @@ class VectorWrites:
         """A segment listed twice in one chunk must carry the same vector (or be missing) both times."""
         if len(first) == len(ids):
             return
-        order = np.argsort(ids, kind="stable")
         firsts = dict(zip(ids[first].tolist(), first.tolist()))
-        for i in order.tolist():
+        for i in np.setdiff1d(np.arange(len(ids)), first).tolist():  # the repeats, in file order
             j = firsts[int(ids[i])]
-            if i != j and has[i] and has[j] and not np.array_equal(matrix[i], matrix[j]):
+            if has[i] and has[j] and not np.array_equal(matrix[i], matrix[j]):
                 raise InputError(
                     f"this row repeats the segment of row {self._line(lines, j)} with a different vector; "
                     "a segment has one vector per feature space: remove one of the two rows", where,
