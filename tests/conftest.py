@@ -24,6 +24,17 @@ def dataset(name: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_user_settings(tmp_path_factory):
+    """A developer's own config file or HYPERLINK_DB never reaches a test (module fixtures included)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+    patch.delenv("HYPERLINK_CONFIG", raising=False)
+    patch.delenv("HYPERLINK_DB", raising=False)
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def shared():
     """``shared("mediaeval2014-linking")``: a shared dataset's folder, or skip with a reason."""

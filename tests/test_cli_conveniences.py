@@ -13,9 +13,7 @@ from hyperlink import __version__
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("HYPERLINK_CONFIG", raising=False)
-    monkeypatch.delenv("HYPERLINK_DB", raising=False)
+    """The working directory is the test's, so no ./hyperlink.toml leaks in (user settings: tests/conftest.py)."""
     monkeypatch.chdir(tmp_path)
 
 

@@ -10,10 +10,7 @@ from hyperlink.errors import InputError
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """No user config leaks in: XDG_CONFIG_HOME and the working directory are the test's."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("HYPERLINK_CONFIG", raising=False)
-    monkeypatch.delenv("HYPERLINK_DB", raising=False)
+    """The working directory is the test's, so no ./hyperlink.toml leaks in (user settings: tests/conftest.py)."""
     monkeypatch.chdir(tmp_path)
 
 
@@ -51,7 +48,8 @@ def test_the_command_line_and_the_environment_win_over_the_file(tmp_path, monkey
     assert not (tmp_path / "from-config.db").exists()
 
 
-def test_the_project_file_overrides_the_users_key_by_key(tmp_path):
+def test_the_project_file_overrides_the_users_key_by_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     user = tmp_path / "xdg" / "hyperlink" / "config.toml"
     user.parent.mkdir(parents=True)
     user.write_text('db = "user.db"\nmodel = "bidnn"\n')

@@ -12,14 +12,13 @@ from hyperlink.errors import InputError, MismatchError  # noqa: E402
 from hyperlink.index import IndexManifest, SearchIndex, update_index  # noqa: E402
 from hyperlink.index.backends.milvus_backend import MILVUS_MAX_K, MilvusIndex  # noqa: E402
 
-from .conftest import demo_beside_faiss  # noqa: E402
+from .conftest import demo_beside_faiss, make_manifest  # noqa: E402
 
 pytestmark = pytest.mark.milvus
 
 
 def manifest(n, d, backend="milvus"):
-    return IndexManifest(model="m", model_checksum="abc", text_space="t", visual_space="v", readout="direct", dim=d,
-                         count=n, excluded=0, store_fingerprint="fp", factory="Flat", faiss_version="", backend=backend)
+    return make_manifest(n, d, faiss_version="", backend=backend)
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ from hyperlink.index.backends import torch_backend
 from hyperlink.index.backends.torch_backend import TorchIndex
 from hyperlink.types import Segment
 
-from .conftest import N_VIDEOS, PER_VIDEO, brute_force, demo_beside_faiss, whole
+from .conftest import N_VIDEOS, PER_VIDEO, brute_force, demo_beside_faiss, make_manifest, whole
 
 
 def manifest(n, d, backend="torch"):
-    return IndexManifest(model="m", model_checksum="abc", text_space="t", visual_space="v", readout="direct", dim=d,
-                         count=n, excluded=0, store_fingerprint="fp", factory="Flat", faiss_version="", backend=backend)
+    return make_manifest(n, d, faiss_version="", backend=backend)
 
 
 @pytest.fixture
