@@ -35,9 +35,17 @@ def _best(m: dict, direction: str) -> float | None:
     return max(values) if values else None
 
 
+def _folds(d: dict, short: bool = False) -> str:
+    """How settings were chosen: one 20 % validation split (older results) or the mean over folds."""
+    folds = next(iter(d["models"].values()))["settings"].get("folds", 1)
+    if folds == 1:
+        return "split" if short else "a 20 % validation split"
+    return "folds" if short else f"the mean of {folds} validation folds (20 % each)"
+
+
 def wikipedia(d: dict) -> list[str]:
     out = [f"**Wikipedia image–text** (`{d.get('command', 'bench/wikipedia.py')}`; MAP ± std over "
-           f"{d.get('seeds', '?')} seeds / P@10; settings chosen on a 20 % validation split of the training pairs):", "",
+           f"{d.get('seeds', '?')} seeds / P@10; settings and epochs chosen on {_folds(d)} of the training pairs):", "",
            "| model | image→text | text→image | both→both | image→text (expansion) | text→image (expansion) |",
            "|---|---|---|---|---|---|"]
     for name, m in d["models"].items():
@@ -54,7 +62,7 @@ def wikipedia_ablation(d: dict) -> list[str]:
     directions = ("image_to_text", "text_to_image", "both_to_both")
     rows = d["ablation"]
     full = next(iter(rows.values()))  # the validation-chosen model comes first
-    out = [f"**XBiDNN ablation** (same run; each variant's epochs chosen on the validation split, MAP over "
+    out = [f"**XBiDNN ablation** (same run; each variant's epochs chosen on the validation {_folds(d, short=True)}, MAP over "
            f"{d.get('seeds', '?')} seeds at its better readout, change from the full model in brackets):", "",
            "| variant | epochs | image→text | text→image | both→both |", "|---|---|---|---|---|"]
     for name, m in rows.items():
@@ -91,6 +99,12 @@ def simple_rows() -> list[str]:
                               f"(**{r['ratio']}×** plain torch)" for r in run["results"])
             rows.append(f"| BiDNN training step 100/4096/2048/2048 on {device} ({run.get('device', '')}) | "
                         f"`{run.get('command', 'bench/train_speed.py')}` | {cells}; target ≥ 0.9 |")
+        for device, run in ts.get("xbidnn_vs_bidnn", {}).items():
+            cells = ", ".join(f"batch {r['batch']}: {r['xbidnn_samples_per_s']:,.0f}/s against {r['bidnn_samples_per_s']:,.0f}/s "
+                              f"(**{r['ratio']}×** BiDNN)" for r in run["results"])
+            rows.append(f"| XBiDNN training step (its defaults) against BiDNN's, 100/4096/2048/2048 on {device} "
+                        f"({run.get('device', '')}) | `{run.get('command', 'bench/train_speed.py --xbidnn')}` | {cells}; "
+                        f"target ≥ 0.9 |")
     q = _load("query")
     if q:
         for r in q["results"]:

@@ -81,7 +81,7 @@ def xbidnn_steppers(device: torch.device, tied: bool, autocast):
 
     def xbidnn(x_a, x_b):
         with autocast():
-            return train_step(lambda a, b: xbidnn_loss(xnet, a, b, x.self_rec, x.align), x_opt, x_a, x_b)
+            return train_step(lambda a, b: xbidnn_loss(xnet, a, b, x.self_rec, x.align, x.fuse), x_opt, x_a, x_b)
 
     def bidnn(x_a, x_b):
         with autocast():

@@ -1,13 +1,15 @@
 """Wikipedia image–text benchmark (Rasiwasia et al. 2010) for every registered model.
 
 Protocol: each model learns on the 2,173 training pairs (labels unused). Its settings and epochs are
-chosen on a seeded 20 % validation split of those pairs (validation MAP with the training labels:
-mean of image→text, text→image and both→both), never on the test items. The chosen settings are then
+chosen on validation folds of those pairs: a seeded permutation is cut in five 20 % parts and the
+first F (``--folds``, default 3) serve in turn as validation rows while the model learns on the other
+80 %; at every checked epoch the folds' validation MAPs (with the training labels) are averaged and
+the criterion is the mean of image→text, text→image and both→both. Never on the test items. The chosen settings are then
 trained on all 2,173 pairs with seeds 0..S-1, the 693 test items are embedded and ranked:
 relevant = same category, MAP over the full ranking and P@10 (hyperlink.evaluate.documents),
 both→both with the query left out of its own ranking.
 
-Usage: python bench/wikipedia.py --data ../shared/datasets/wikipedia-xmodal [--seeds 3] [--quick] [--ablation]
+Usage: python bench/wikipedia.py --data ../shared/datasets/wikipedia-xmodal [--seeds 3] [--folds 3] [--quick] [--ablation]
 Writes bench/results/wikipedia.json and prints markdown tables; ``--ablation`` also runs xbidnn (ours)
 with one component removed at a time, same protocol, under the key "ablation".
 """
@@ -21,6 +23,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -49,14 +52,18 @@ GRIDS: dict[str, tuple[int, int, list[dict]]] = {
     "text": (0, 0, [{"scaling": "none"}, {"scaling": "sqrt-l2"}]),
     "visual": (0, 0, [{"scaling": "none"}, {"scaling": "sqrt-l2"}]),
     "xbidnn": (150, 10, [  # ours (hyperlink/models/xbidnn.py); text carries most of both→both here, hence α near 1
-        {"align": 0.0, "weight_a": 0.95},
+        # without the fused code (fuse 0): the best three of the earlier grid
+        {"align": 0.0, "weight_a": 0.99, "fuse": 0.0, "fused_weight": 0.0},
+        {"align": 0.1, "weight_a": 0.95, "fuse": 0.0, "fused_weight": 0.0},
+        {"align": 0.0, "weight_a": 0.99, "fuse": 0.0, "fused_weight": 0.0, "raw_weight": 0.75},
+        # the pair's mean code: decoded in training (fuse), beside the halves for items with both (fused_weight)
         {"align": 0.0, "weight_a": 0.99},
-        {"align": 0.1, "weight_a": 0.95},
         {"align": 0.0, "weight_a": 0.99, "self_rec": 0.25},
-        # the centred inputs beside the codes for items with both modalities (raw_weight; issue 12b)
-        {"align": 0.0, "weight_a": 0.99, "raw_weight": 0.5},
-        {"align": 0.0, "weight_a": 0.99, "raw_weight": 0.75},
-        {"align": 0.0, "weight_a": 0.95, "raw_weight": 0.75},
+        {"align": 0.0, "weight_a": 0.99, "self_rec": 0.25, "linear_power": 0.5},
+        {"align": 0.0, "weight_a": 0.99, "fuse": 0.5},
+        {"align": 0.0, "weight_a": 0.99, "fuse": 0.5, "self_rec": 0.25},
+        {"align": 0.0, "weight_a": 0.99, "fuse": 0.5, "raw_weight": 0.5},
+        {"align": 0.1, "weight_a": 0.95, "fuse": 0.5},
     ]),
 }
 QUICK = {"bidnn": (200, 50, GRIDS["bidnn"][2][:1]), "mae": (40, 10, GRIDS["mae"][2][:1]),
@@ -64,27 +71,31 @@ QUICK = {"bidnn": (200, 50, GRIDS["bidnn"][2][:1]), "mae": (40, 10, GRIDS["mae"]
          "xbidnn": (40, 10, GRIDS["xbidnn"][2][:1])}
 CROSSMODAL = {"bidnn", "mae", "corrnet", "dcca", "cca", "xbidnn"}  # models with a shared space for image<->text
 DIRECTIONS = ("image_to_text", "text_to_image")
-# --ablation: xbidnn with one component taken out of its chosen settings (a setting to change, or a
-# function of the chosen settings for the alignment, which the grid may already have at 0).
-ABLATION: dict[str, dict | None] = {
+# --ablation: xbidnn with one component taken out of its chosen settings: a change, or for the two
+# components the grid may already have turned off (alignment, the inputs beside the codes) a function
+# of the chosen settings that turns them off, or on where the chosen setting has them off.
+ABLATION: dict[str, dict | Callable[[dict], dict]] = {
     "− self-reconstruction (self_rec 0: BiDNN's pure translation)": {"self_rec": 0.0},
-    "± alignment (align 0, or 0.1 where the chosen is 0)": None,
+    "− fused code (fuse 0, fused_weight 0)": {"fuse": 0.0, "fused_weight": 0.0},
+    "− fused code in the vector only (fused_weight 0; still trained with fuse)": {"fused_weight": 0.0},
+    "± alignment (align 0, or 0.1 where the chosen is 0)":
+        lambda chosen: {"align": 0.1 if chosen.get("align", 0.1) == 0 else 0.0},
     "− linear (CCA) readout (linear_weight 0)": {"linear_weight": 0.0},
     "− learned readout (linear_weight 1: CCA inside the model)": {"linear_weight": 1.0},
     "− centred codes (center false)": {"center": False},
     "− weighted halves (weight_a 0.5, BiDNN's equal halves)": {"weight_a": 0.5},
-    "− inputs beside the codes (raw_weight 0)": {"raw_weight": 0.0},
+    "± inputs beside the codes (raw_weight 0, or 0.75 where the chosen is 0)":
+        lambda chosen: {"raw_weight": 0.75 if chosen.get("raw_weight", 0.0) == 0 else 0.0},
     "− tied central weights (tied false)": {"tied": False},
     "− input scaling (scaling none)": {"scaling": "none"},
 }
 
 
 def ablations(chosen: dict) -> dict[str, dict]:
-    """Name -> settings: the chosen xbidnn settings with one component removed."""
+    """Name -> settings: the chosen xbidnn settings with one component removed (or added, see ABLATION)."""
     out = {"full model (validation-chosen)": dict(chosen)}
     for name, change in ABLATION.items():
-        change = change if change is not None else {"align": 0.1 if chosen.get("align", 0.1) == 0 else 0.0}
-        out[name] = {**chosen, **change}
+        out[name] = {**chosen, **(change(chosen) if callable(change) else change)}
     return out
 
 
@@ -154,28 +165,58 @@ class _InProcess(contextlib.AbstractContextManager):
 
 
 def tune(job: tuple) -> dict:
-    """Train on 80 % of the training pairs, score the 20 % every ``every`` epochs."""
+    """Train on one fold's fitting rows, score its validation rows every ``every`` epochs."""
     from hyperlink.models import create_model
 
     kind, settings, epochs, every, data, fit_rows, val_rows = job
     a, b, c = data["a_tr"], data["b_tr"], data["c_tr"]
     config = {**settings, **({"epochs": epochs, "seed": 0} if epochs else {})}
     model = create_model(kind, config)
-    trace: list[tuple[int, float, str, dict]] = []
+    trace: list[tuple[int, dict]] = []
 
     def check(stats) -> None:
         if stats.epoch % every == 0 or stats.epoch == stats.epochs:
-            metrics = retrieval(model, a[val_rows], b[val_rows], c[val_rows], kind)
-            trace.append((stats.epoch, *criterion(metrics), metrics))
+            trace.append((stats.epoch, retrieval(model, a[val_rows], b[val_rows], c[val_rows], kind)))
 
     ones = np.ones(len(fit_rows), bool)
     model.fit(a[fit_rows], b[fit_rows], ones, ones, progress=check if epochs else None)
     if not epochs:
-        metrics = retrieval(model, a[val_rows], b[val_rows], c[val_rows], kind)
-        trace.append((0, *criterion(metrics), metrics))
+        trace.append((0, retrieval(model, a[val_rows], b[val_rows], c[val_rows], kind)))
+    return {"kind": kind, "settings": settings, "trace": trace}
+
+
+def choose(folds: list[dict]) -> dict:
+    """One setting's validation result over the folds: at every checked epoch the folds' MAPs are
+    averaged, the criterion is taken on the averages, and the best epoch (and readout) is kept."""
+    by_epoch: dict[int, list[dict]] = {}
+    for fold in folds:
+        for epoch, metrics in fold["trace"]:
+            by_epoch.setdefault(epoch, []).append(metrics)
+    trace = []
+    for epoch, runs in sorted(by_epoch.items()):
+        if len(runs) < len(folds):
+            continue
+        mean = {key: {m: float(np.mean([r[key][m] for r in runs])) for m in runs[0][key]} for key in runs[0]}
+        trace.append((epoch, *criterion(mean), mean))
     epoch, score, readout, metrics = max(trace, key=lambda t: t[1])
-    return {"kind": kind, "settings": settings, "epochs": epoch, "val_score": score, "readout": readout,
-            "val": metrics, "curve": [(t[0], round(t[1], 4)) for t in trace]}
+    return {"kind": folds[0]["kind"], "settings": folds[0]["settings"], "epochs": epoch, "val_score": score,
+            "readout": readout, "val": metrics, "folds": len(folds), "curve": [(t[0], round(t[1], 4)) for t in trace]}
+
+
+def fold_rows(n: int, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fitting rows, validation rows) per fold: a seeded permutation cut in five 20 % parts, the
+    first ``folds`` of them taken in turn as the validation rows."""
+    order = np.random.default_rng(0).permutation(n)
+    parts = np.array_split(order, 5)
+    return [(np.sort(np.concatenate(parts[:k] + parts[k + 1:])), np.sort(parts[k])) for k in range(folds)]
+
+
+def tune_all(pool, jobs: list[tuple], splits: list[tuple[np.ndarray, np.ndarray]]) -> list[dict]:
+    """``jobs`` (kind, settings, epochs, every, data) tuned on every fold; :func:`choose` per job."""
+    runs = [(i, job + split) for i, job in enumerate(jobs) for split in splits]
+    order = sorted(range(len(runs)), key=lambda r: -runs[r][1][2])  # longest first
+    results = dict(zip(order, pool.map(tune, [runs[r][1] for r in order])))
+    return [choose([results[r] for r in range(len(runs)) if runs[r][0] == i]) for i in range(len(jobs))]
 
 
 def final(job: tuple) -> dict:
@@ -206,10 +247,16 @@ def _aggregate(runs: list[dict]) -> dict[str, dict[str, float]]:
 
 
 def _summary(runs: list[dict], chosen: dict, grid: list[dict]) -> dict:
-    """Test metrics over the seeds, with the validation-chosen settings and the grid tried."""
-    return _aggregate(runs) | {"settings": {
+    """Test metrics over the seeds, with the validation-chosen settings (and every value they resolve
+    to, defaults included) and the grid tried."""
+    from hyperlink.models import make_config
+    from hyperlink.models.config import config_to_dict
+
+    config = config_to_dict(make_config(chosen["kind"], {**chosen["settings"],
+                                                         **({"epochs": chosen["epochs"]} if chosen["epochs"] else {})}))
+    return _aggregate(runs) | {"config": config, "settings": {
         **chosen["settings"], "epochs": chosen["epochs"] or None, "selection_readout": chosen["readout"],
-        "val_score": round(chosen["val_score"], 4), "seeds": [r["seed"] for r in runs],
+        "val_score": round(chosen["val_score"], 4), "folds": chosen["folds"], "seeds": [r["seed"] for r in runs],
         "train_seconds": [r["train_seconds"] for r in runs],
         "grid": [{"settings": t["settings"], "best_epoch": t["epochs"], "val_score": round(t["val_score"], 4)}
                  for t in grid]}}
@@ -224,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-epochs", type=int, default=None, help="cap every model's epochs (smoke tests)")
     p.add_argument("--ablation", action="store_true",
                    help="also run xbidnn with each component removed (same protocol); written under 'ablation'")
+    p.add_argument("--folds", type=int, default=3, choices=range(1, 6), metavar="1..5",
+                   help="validation folds (20 %% of the training pairs each) averaged to choose settings and epochs")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "wikipedia.json")
     args = p.parse_args(argv)
@@ -237,19 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     grids = {k: (QUICK.get(k, GRIDS[k]) if args.quick else GRIDS[k]) for k in kinds}
     if args.max_epochs is not None:
         grids = {k: (min(e, args.max_epochs), min(c, args.max_epochs) or c, g) for k, (e, c, g) in grids.items()}
-    order = np.random.default_rng(0).permutation(len(data["a_tr"]))
-    n_val = round(0.2 * len(order))
-    val_rows, fit_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+    splits = fold_rows(len(data["a_tr"]), args.folds)
     ablate = args.ablation and "xbidnn" in kinds
     with ProcessPoolExecutor(args.workers, initializer=_worker_init) if args.workers > 1 else _InProcess() as pool:
-        jobs = [(k, s, e, c, data, fit_rows, val_rows) for k, (e, c, grid) in grids.items() for s in grid]
-        tuned = list(pool.map(tune, sorted(jobs, key=lambda j: -j[2])))  # longest first
+        tuned = tune_all(pool, [(k, s, e, c, data) for k, (e, c, grid) in grids.items() for s in grid], splits)
         chosen = {k: max((t for t in tuned if t["kind"] == k), key=lambda t: t["val_score"]) for k in kinds}
         variants = ablations(chosen["xbidnn"]["settings"]) if ablate else {}
         variants.pop("full model (validation-chosen)", None)  # that is the main run's xbidnn itself
         e, c = grids["xbidnn"][:2] if ablate else (0, 0)
-        ablation_tuned = dict(zip(variants, pool.map(tune, [("xbidnn", v, e, c, data, fit_rows, val_rows)
-                                                            for v in variants.values()])))
+        ablation_tuned = dict(zip(variants, tune_all(pool, [("xbidnn", v, e, c, data) for v in variants.values()],
+                                                     splits)))
         finals = [(k, (k, chosen[k]["settings"], chosen[k]["epochs"], seed, data)) for k in kinds
                   for seed in (range(seeds) if grids[k][0] else range(1))]  # unlearned models are deterministic
         finals += [(name, ("xbidnn", t["settings"], t["epochs"], seed, data)) for name, t in ablation_tuned.items()

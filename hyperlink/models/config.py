@@ -55,12 +55,16 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 
 def config_from_dict(cls: type[C], data: Mapping[str, Any]) -> C:
-    """Rebuild ``cls`` from :func:`config_to_dict` output; unknown keys are an error."""
+    """Rebuild ``cls`` from :func:`config_to_dict` output; unknown keys are an error.
+
+    A field added after a checkpoint was written is absent from its dict: it takes the value listed
+    in the class's ``ABSENT`` mapping (the behaviour before the field existed), else its default.
+    """
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise InputError(f"unknown {cls.__name__} field(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    values = {}
+    values = {k: v for k, v in getattr(cls, "ABSENT", {}).items() if k not in data}
     for name, value in data.items():
         sub = _dataclass_type(cls, name)
         values[name] = config_from_dict(sub, value) if sub is not None and isinstance(value, Mapping) else value

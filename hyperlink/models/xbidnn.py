@@ -27,13 +27,20 @@ What we add, each chosen on the Wikipedia benchmark's validation split (``bench/
    ``l2`` normalisation keeps the weights), so the more reliable modality can count for more when
    an item has both; a missing half is the other duplicated (as BiDNN), so one-modality items are
    unaffected by α. Which modality is the reliable one depends on the features: α is a setting.
-6. The inputs themselves beside the codes, for items with both modalities (``raw_weight`` γ, default
+6. The pair's mean code, for items with both modalities. In training, each row's decoders read, with
+   probability ``fuse``, the mean m = (c_A + c_B)/2 of its two codes instead of the swapped or own
+   one: the expected loss adds fuse·(reconstruction of both from m), the third of the multimodal
+   autoencoder's input versions ((x_A, x_B) besides (x_A, 0) and (0, x_B)), so m becomes a code of
+   the pair, at no extra cost per step. In the embedding (``fused_weight`` η) such an item's vector is
+   [√(1−η)·(its vector from 5.) | √η·unit(m)] (before the inputs of 7.), m from the centred codes;
+   one-modality items get zeros there, so their vectors and crossmodal search do not change.
+7. The inputs themselves beside the codes, for items with both modalities (``raw_weight`` γ, default
    0: off). Such an item's vector becomes
 
-       [√(1−γ)·[√α·h_A | √(1−α)·h_B] | √γ·[√α·unit(x_A − μ_A) | √(1−α)·unit(x_B − μ_B)]]
+       [√(1−γ)·v | √γ·[√α·unit(x_A − μ_A) | √(1−α)·unit(x_B − μ_B)]]
 
-   with x the scaled inputs and μ their mean over the complete training pairs, so its cosine with
-   another such item is (1−γ)·(the codes' cosine) + γ·(the centred inputs' cosine): an ensemble with
+   with v its vector from 5. and 6., x the scaled inputs and μ their mean over the complete training
+   pairs, so its cosine with another such item is (1−γ)·(cosine of v) + γ·(the centred inputs' cosine): an ensemble with
    what the ``text``/``visual`` baselines compare. It adds m1 + m2 columns; every one-modality item
    (and, under ``expansion``, every item whose modality was predicted) gets zeros there, so its vector
    is the one it had without it (same cosines among one-modality items, crossmodal search unchanged).
@@ -44,6 +51,7 @@ Readout ``expansion`` (BiDNN's) fills a missing modality with the network's pred
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -72,6 +80,8 @@ class XBiDNNConfig:
     tied: bool = True  # central weights shared by transposition (BiDNN's); False: 8 independent layers
     self_rec: float = 0.5  # probability a decoder reads the row's own code (self-reconstruction); 0: BiDNN
     align: float = 0.1  # weight of MSE(c_A, c_B) in the loss; 0: none
+    fuse: float = 0.33  # probability a row's decoders read the pair's mean code (c_A + c_B)/2; 0: never
+    fused_weight: float = 0.5  # η: share of the mean code in the vector of an item with both; 0: none
     center: bool = True  # take the training codes' mean off c_A, c_B before the cosine
     linear_dim: int = 10  # k: CCA components of the linear readout; 0: learned codes only
     linear_reg: float = 1.0  # ridge on each CCA covariance, relative to its mean variance
@@ -82,6 +92,8 @@ class XBiDNNConfig:
     scaling: str = "l2"  # input scaling fitted on training rows (see scaling.SCALINGS)
     norm: str = "l2"  # embedding normalisation: l2 | frobenius | none (the halves are unit length already)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=200, optimiser="adam-fused", lr=1e-3))
+    # Checkpoints written before a field existed get the value that reproduces them (config_from_dict).
+    ABSENT: ClassVar[dict[str, float]] = {"fuse": 0.0, "fused_weight": 0.0}
 
     def __post_init__(self) -> None:
         checks = (
@@ -89,6 +101,8 @@ class XBiDNNConfig:
             (self.hidden >= 1, f"hidden must be >= 1, got {self.hidden}"),
             (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
             (0 <= self.self_rec <= 1, f"self_rec must be in [0, 1], got {self.self_rec}"),
+            (0 <= self.fuse <= 1, f"fuse must be in [0, 1], got {self.fuse}"),
+            (0 <= self.fused_weight < 1, f"fused_weight must be in [0, 1), got {self.fused_weight}"),
             (self.align >= 0, f"align must be >= 0, got {self.align}"),
             (self.linear_dim >= 0 and self.linear_reg >= 0, "linear_dim and linear_reg must be >= 0"),
             (0 <= self.linear_weight <= 1, f"linear_weight must be in [0, 1], got {self.linear_weight}"),
@@ -101,21 +115,29 @@ class XBiDNNConfig:
                 raise InputError(message)
 
 
-def xbidnn_loss(net: BiDNN, x_a: torch.Tensor, x_b: torch.Tensor, self_rec: float, align: float) -> torch.Tensor:
-    """Mean of the two modalities' reconstruction MSEs from swapped codes, plus ``align``·MSE(c_A, c_B)."""
+def xbidnn_loss(net: BiDNN, x_a: torch.Tensor, x_b: torch.Tensor, self_rec: float, align: float,
+                fuse: float = 0.0) -> torch.Tensor:
+    """Mean of the two modalities' reconstruction MSEs from swapped codes, plus ``align``·MSE(c_A, c_B).
+
+    Each row's decoders read, with probability ``fuse``, the pair's mean code; otherwise their own
+    code with probability ``self_rec``, else the other modality's (BiDNN's translation)."""
     c_a, c_b = net.central_a(x_a), net.central_b(x_b)  # (n, r/2) each
     if self_rec > 0:
         own = torch.rand(len(x_a), 1, device=x_a.device) < self_rec  # (n, 1): decoders read their own code
         to_b, to_a = torch.where(own, c_b, c_a), torch.where(own, c_a, c_b)
     else:
         to_b, to_a = c_a, c_b
+    if fuse > 0:
+        mixed = torch.rand(len(x_a), 1, device=x_a.device) < fuse  # (n, 1): decoders read (c_A + c_B)/2
+        mean = 0.5 * (c_a + c_b)
+        to_b, to_a = torch.where(mixed, mean, to_b), torch.where(mixed, mean, to_a)
     loss = 0.5 * (F.mse_loss(net.decode_b(to_b), x_b) + F.mse_loss(net.decode_a(to_a), x_a))
     return loss + align * F.mse_loss(c_a, c_b) if align else loss
 
 
 @register("xbidnn")
 class XBiDNNModel(NeuralModel):
-    """Ours: BiDNN with code swapping, alignment, a CCA readout and the inputs beside the codes (module docstring)."""
+    """Ours: BiDNN with code swapping, alignment, a CCA readout, the pair's mean code and the inputs (module docstring)."""
 
     config_class = XBiDNNConfig
     can_expand = True
@@ -134,7 +156,8 @@ class XBiDNNModel(NeuralModel):
                      dropout=c.dropout, tied=c.tied)
 
     def loss(self, x_a: torch.Tensor, x_b: torch.Tensor) -> torch.Tensor:
-        return xbidnn_loss(self.net, x_a, x_b, self.config.self_rec, self.config.align)
+        c = self.config
+        return xbidnn_loss(self.net, x_a, x_b, c.self_rec, c.align, c.fuse)
 
     def _fit(self, pairs: Pairs, progress, warm_start):
         complete = complete_pairs(pairs)
@@ -195,10 +218,13 @@ class XBiDNNModel(NeuralModel):
                       for h, u in zip(halves, (u_a, u_b))]
         h_a, h_b = duplicate_missing(*halves, has_a, has_b)
         joint = np.concatenate([np.sqrt(c.weight_a) * h_a, np.sqrt(1 - c.weight_a) * h_b], axis=1)
+        both = has_a & has_b  # (n,): only these get the mean code's and the inputs' blocks
+        if self._observed_both is not None:  # expansion: predicted modalities do not count
+            both = both & self._observed_both
+        if c.fused_weight > 0:
+            eta = np.where(both, c.fused_weight, 0.0)[:, None]  # (n, 1)
+            joint = np.concatenate([np.sqrt(1 - eta) * joint, np.sqrt(eta) * _unit_rows(0.5 * (c_a + c_b))], axis=1)
         if c.raw_weight > 0 and self.raw_mean is not None:
-            both = has_a & has_b  # (n,): only these get the inputs' block
-            if self._observed_both is not None:  # expansion: predicted modalities do not count
-                both = both & self._observed_both
             raw = np.concatenate([np.sqrt(c.weight_a) * _unit_rows(a - self.raw_mean[0]),
                                   np.sqrt(1 - c.weight_a) * _unit_rows(b - self.raw_mean[1])], axis=1)
             gamma = np.where(both, c.raw_weight, 0.0)[:, None]  # (n, 1)

@@ -36,13 +36,13 @@ def test_fit_and_embed_shapes(pairs, readout):
     vectors, kept, excluded = model.embed(a, b, has_a, has_b, readout=readout)
     np.testing.assert_array_equal(kept, np.flatnonzero(has_a | has_b))
     assert excluded == 1 and vectors.dtype == np.float32 and np.isfinite(vectors).all()
-    assert vectors.shape == (39, 2 * (3 + 3))  # two halves of [code r/2 | CCA k]
+    assert vectors.shape == (39, 2 * (3 + 3) + 3)  # two halves of [code r/2 | CCA k], then the mean code r/2
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-5)
 
 
 def test_a_missing_half_is_the_present_one_duplicated(pairs):
     a, b, has_a, has_b = pairs
-    model = fitted(pairs, weight_a=0.5)  # equal halves, so a duplicated row is [h | h] / √2
+    model = fitted(pairs, weight_a=0.5, fused_weight=0.0)  # equal halves, so a duplicated row is [h | h] / √2
     vectors, kept, _ = model.embed(a, b, has_a, has_b)
     half = vectors.shape[1] // 2
     for row in (1, 2):  # row 1 lacks A, row 2 lacks B
@@ -95,10 +95,11 @@ def test_tiny_collections_fewer_rows_than_a_batch():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         single.fit(a[:1], b[:1], one[:1], one[:1])  # one pair: no CCA is possible, the learned codes remain
-    assert single.linear is None and single.embed(a, b, one, one).vectors.shape == (5, 6)
+    assert single.linear is None and single.embed(a, b, one, one).vectors.shape == (5, 6 + 3)
 
 
 @pytest.mark.parametrize("setting", [{"rep": 5}, {"self_rec": 1.5}, {"align": -1.0}, {"linear_weight": 2.0},
+                                     {"fuse": 1.5}, {"fuse": -0.1}, {"fused_weight": 1.0}, {"fused_weight": -0.5},
                                      {"weight_a": 1.0}, {"linear_dim": 0, "linear_weight": 1.0}, {"hidden": "x"}])
 def test_bad_settings_are_input_errors(setting):
     with pytest.raises(InputError):
@@ -131,7 +132,7 @@ def test_libsvm_style_use(tmp_path):
     joint[emb.kept_index] = emb.vectors
     half = joint.shape[1] // 2
     write_libsvm(tmp_path / "out.txt", table.labels, joint[:, :half], joint[:, half:])
-    out = read_libsvm(tmp_path / "out.txt", half, half)
+    out = read_libsvm(tmp_path / "out.txt", half, joint.shape[1] - half)
     assert list(out.labels) == labels and not np.hstack([out.a, out.b])[3].any()
     assert np.count_nonzero(np.linalg.norm(np.hstack([out.a, out.b]), axis=1)) == 39
 
@@ -159,7 +160,7 @@ def test_trains_through_the_store_path_of_hyperlink_train(store, tmp_path):
 
 # --- raw_weight: the centred inputs beside the codes for items with both modalities -----------------
 
-RAW = {"raw_weight": 0.5, "weight_a": 0.8}
+RAW = {"raw_weight": 0.5, "weight_a": 0.8, "fused_weight": 0.0}
 
 
 def _without_raw(model):
@@ -237,3 +238,74 @@ def test_raw_weight_checkpoint_round_trip(pairs, tmp_path):
 def test_bad_raw_weight_is_an_input_error(value):
     with pytest.raises(InputError):
         create_model("xbidnn", {"raw_weight": value})
+
+
+# --- fuse / fused_weight: the pair's mean code, decoded in training and beside the halves -----------
+
+
+def test_loss_with_fuse_one_decodes_the_pairs_mean_code():
+    torch.manual_seed(0)
+    net = BiDNN(5, 7, 8, 6, output_activation="linear", dropout=0.0)
+    x_a, x_b = torch.randn(4, 5), torch.randn(4, 7)
+    mean = 0.5 * (net.central_a(x_a) + net.central_b(x_b))
+    expected = 0.5 * (torch.nn.functional.mse_loss(net.decode_b(mean), x_b)
+                      + torch.nn.functional.mse_loss(net.decode_a(mean), x_a))
+    for self_rec in (0.0, 0.5):  # every row reads the mean code, whatever self_rec would have picked
+        torch.testing.assert_close(xbidnn_loss(net, x_a, x_b, self_rec, 0.0, fuse=1.0), expected)
+    assert not torch.allclose(xbidnn_loss(net, x_a, x_b, 0.0, 0.0, fuse=0.0), expected)
+
+
+def _read_out_with(model, **changes):
+    """The same fitted model read out with other embedding settings."""
+    import dataclasses
+
+    other = XBiDNNModel(dataclasses.replace(model.config, **changes))
+    other.restore(model.dims, model.tensors())
+    return other
+
+
+@pytest.mark.parametrize("readout", ["direct", "expansion"])
+def test_fused_block_only_for_items_with_both_and_crossmodal_search_unchanged(pairs, readout):
+    a, b, has_a, has_b = pairs
+    model = fitted(pairs, fuse=0.5, fused_weight=0.4)
+    plain = _read_out_with(model, fused_weight=0.0)
+    fused, without = model.embed(a, b, has_a, has_b, readout=readout), plain.embed(a, b, has_a, has_b, readout=readout)
+    assert fused.vectors.shape == (39, 12 + 3) and without.vectors.shape == (39, 12)
+    np.testing.assert_allclose(np.linalg.norm(fused.vectors, axis=1), 1, rtol=1e-5)
+    both = (has_a & has_b)[fused.kept_index]
+    np.testing.assert_array_equal(fused.vectors[~both, 12:], 0)  # one modality (even if predicted): no mean code
+    np.testing.assert_allclose(fused.vectors[~both, :12], without.vectors[~both], atol=1e-6)
+    np.testing.assert_allclose(fused.vectors[both, :12], np.sqrt(0.6) * without.vectors[both], atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(fused.vectors[both, 12:], axis=1), np.sqrt(0.4), rtol=1e-5)
+    # the mean code block is the unit mean of the two centred codes
+    scaled = model._scale(a, b, has_a, has_b)
+    c_a, c_b = model.run(lambda x_a, x_b: (model.net.central_a(x_a), model.net.central_b(x_b)), *scaled)
+    mean = 0.5 * ((c_a - model.code_mean[0]) + (c_b - model.code_mean[1]))
+    rows = fused.kept_index[both]
+    expected = np.sqrt(0.4) * mean[rows] / np.linalg.norm(mean[rows], axis=1, keepdims=True)
+    np.testing.assert_allclose(fused.vectors[both, 12:], expected, atol=1e-5)
+    yes, no = np.ones(len(a), bool), np.zeros(len(a), bool)
+    text, image = model.embed(a, b, yes, no, readout=readout).vectors, model.embed(a, b, no, yes, readout=readout).vectors
+    text0, image0 = plain.embed(a, b, yes, no, readout=readout).vectors, plain.embed(a, b, no, yes, readout=readout).vectors
+    np.testing.assert_allclose(image @ text.T, image0 @ text0.T, atol=1e-6)
+
+
+def test_fuse_changes_training_and_round_trips(pairs, tmp_path):
+    model, other = fitted(pairs, fuse=0.5), fitted(pairs, fuse=0.0)
+    assert not np.allclose(model.embed(*pairs).vectors, other.embed(*pairs).vectors)
+    path = tmp_path / "fused.safetensors"
+    again = load_model(path, expected_sha256=save_model(model, path))
+    assert again.config.fuse == 0.5 and again.config.fused_weight == model.config.fused_weight
+    np.testing.assert_array_equal(again.embed(*pairs).vectors, model.embed(*pairs).vectors)
+
+
+def test_a_checkpoint_from_before_the_fused_code_reads_out_as_it_did():
+    """Configs stored before `fuse`/`fused_weight` existed lack them: they load as 0 (the old model), not the new defaults."""
+    from hyperlink.models.config import config_from_dict, config_to_dict
+    from hyperlink.models.xbidnn import XBiDNNConfig
+
+    stored = config_to_dict(XBiDNNConfig())
+    assert stored["fuse"] > 0 and stored["fused_weight"] > 0  # today's defaults use it
+    del stored["fuse"], stored["fused_weight"]
+    old = config_from_dict(XBiDNNConfig, stored)
+    assert old.fuse == 0.0 and old.fused_weight == 0.0
