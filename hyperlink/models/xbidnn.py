@@ -79,7 +79,7 @@ class XBiDNNConfig:
     dropout: float = 0.0  # inverted dropout on the code fed to the decoders while training
     tied: bool = True  # central weights shared by transposition (BiDNN's); False: 8 independent layers
     self_rec: float = 0.5  # probability a decoder reads the row's own code (self-reconstruction); 0: BiDNN
-    align: float = 0.1  # weight of MSE(c_A, c_B) in the loss; 0: none
+    align: float = 0.0  # weight of MSE(c_A, c_B) in the loss; 0: none (validation never chose it on Wikipedia)
     fuse: float = 0.33  # probability a row's decoders read the pair's mean code (c_A + c_B)/2; 0: never
     fused_weight: float = 0.5  # η: share of the mean code in the vector of an item with both; 0: none
     center: bool = True  # take the training codes' mean off c_A, c_B before the cosine
