@@ -21,7 +21,7 @@ install: $(BIN)/hyperlink
 HL := $(BIN)/hyperlink --db $(DEMO)/hyperlink.db
 demo: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(HL) demo --out $(DEMO)
+	$(HL) demo --out $(DEMO) --media
 	$(HL) stats
 	$(HL) train --model bidnn --text tfidf --visual demo-cnn --hidden 256 --rep 128 --epochs 100 --curve $(DEMO)/bidnn-curve.png
 	$(HL) train --model text --text tfidf --visual demo-cnn

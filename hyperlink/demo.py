@@ -17,6 +17,11 @@ Files written (all in the formats `hyperlink ingest` reads):
   keyframes.csv       video,time  (row i describes row i of keyframes.npy)
   anchors.xml         TRECVID 2016 anchor XML (times in M.SS)
   qrels.txt           official qrels `<anchor> Q0 <video> <start> <end> <rel>` (M.SS)
+With ``media`` (needs PyAV, the ``media`` extra), also:
+  media/<videoId>.webm  a small VP8 video per video: each story is filled with its topic's colour
+                        (stories of one topic look alike, as their keyframe vectors do), black where
+                        the feed has no keyframes, with a white bar growing through each story
+  collection.csv      `id,duration,media_path` (absolute paths), read instead of collection.txt
 """
 
 from __future__ import annotations
@@ -56,6 +61,9 @@ class DemoSpec:
     untranscribed: float = 0.18  # share of spoken stories whose speech has no transcript (text missing)
     misleading: float = 0.15  # share of transcribed stories whose words belong to another topic
     seed: int = 0
+    media: bool = False  # also write a small video per video (PyAV) and a collection naming them
+    media_size: tuple[int, int] = (128, 72)  # width, height of those videos
+    media_fps: int = 1
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
     centroids = rng.normal(size=(spec.topics, spec.visual_dim)).astype(np.float32)
 
     stories: list[tuple[str, float, float, int]] = []  # (video, start, end, topic)
+    blanks: set[tuple[str, float]] = set()  # (video, start) of stories without keyframes
     coll_lines, cue_lines, key_rows, key_index = [], [], [], []
     width = max(4, len(str(spec.videos)))
     for v in range(spec.videos):
@@ -115,6 +124,8 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
             topic = int(rng.choice(mixture, p=[0.6, 0.25, 0.15]))
             stories.append((vid, t, t + length, topic))
             silent, blank = rng.random() < spec.silent, rng.random() < spec.blank
+            if blank:
+                blanks.add((vid, t))
             untranscribed = hide.random() < spec.untranscribed
             spoken = topic
             if hide.random() < spec.misleading:  # the words of another topic over this story's pictures
@@ -168,4 +179,59 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
     anchor_lines.append("</anchors>")
     files.anchors.write_text("\n".join(anchor_lines) + "\n")
     files.qrels.write_text("\n".join(qrel_lines) + "\n")
+    if spec.media:
+        files = _write_media(out, files, spec, coll_lines, stories, blanks)
     return files
+
+
+def _write_media(out: Path, files: DemoFiles, spec: DemoSpec, coll_lines: list[str],
+                 stories: list[tuple[str, float, float, int]], blanks: set[tuple[str, float]]) -> DemoFiles:
+    """Write ``media/<video>.webm`` for every video and ``collection.csv`` naming them; the files with it."""
+    from .deps import require
+
+    require("av", "av", "demo videos (--media)")
+    colours = np.random.default_rng([spec.seed, 2]).integers(40, 230, size=(spec.topics, 3)).astype(np.uint8)
+    by_video: dict[str, list[tuple[float, float, int]]] = {}
+    for vid, start, end, topic in stories:
+        by_video.setdefault(vid, []).append((start, end, topic))
+    folder = out / "media"
+    folder.mkdir(exist_ok=True)
+    rows = ["id,duration,media_path"]
+    for line in coll_lines:
+        vid, clock = line.split()
+        h, m, sec = (int(x) for x in clock.split(":"))
+        duration = 3600 * h + 60 * m + sec
+        path = (folder / f"{vid}.webm").resolve()
+        _write_video(path, duration, by_video.get(vid, []), blanks, vid, colours, spec)
+        rows.append(f"{vid},{duration},{path}")
+    collection = out / "collection.csv"
+    collection.write_text("\n".join(rows) + "\n")
+    return DemoFiles(collection, files.transcripts, files.keyframes, files.keyframe_index, files.anchors, files.qrels)
+
+
+def _write_video(path: Path, duration: int, stories: list[tuple[float, float, int]], blanks: set[tuple[str, float]],
+                 vid: str, colours: np.ndarray, spec: DemoSpec) -> None:
+    """``duration`` seconds of VP8 at ``spec.media_fps``: each frame the colour of its story's topic."""
+    import av
+
+    w, h = spec.media_size
+    tmp = path.with_name(path.name + ".tmp.webm")
+    with av.open(str(tmp), "w") as container:
+        stream = container.add_stream("libvpx", rate=spec.media_fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        story = 0
+        for i in range(duration * spec.media_fps):
+            t = i / spec.media_fps
+            while story + 1 < len(stories) and t >= stories[story][1]:
+                story += 1
+            frame = np.zeros((h, w, 3), np.uint8)  # black: no story here, or a feed gap
+            if stories and stories[story][0] <= t < stories[story][1]:
+                start, end, topic = stories[story]
+                if (vid, start) not in blanks:
+                    frame[:] = colours[topic]
+                frame[h - h // 8:, : max(1, int(w * (t - start) / (end - start)))] = 255
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    tmp.replace(path)

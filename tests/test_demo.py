@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -115,3 +116,48 @@ def test_the_data_folder_is_in_the_repository_with_a_readme():
     assert "data/demo/" in text and "make demo" in text and "generated" in text
     ignored = [line.strip() for line in (root / ".gitignore").read_text().splitlines()]
     assert "/data/demo/" in ignored and not any(line in ("data/", "/data/", "data", "/data") for line in ignored)
+
+
+def test_media_videos_show_each_story_in_its_topics_colour(tmp_path):
+    """`--media`: one VP8 file per video, as long as the video, each story its topic's colour, feed gaps black."""
+    import pytest
+
+    av = pytest.importorskip("av", reason="PyAV (the media extra) is not installed")
+    spec = DemoSpec(videos=3, seed=2, min_minutes=2, max_minutes=3, anchors=2, judged_per_anchor=4, blank=0.3,
+                    media=True, media_size=(32, 16))
+    files = generate_demo(tmp_path / "d", spec)
+    plain = generate_demo(tmp_path / "p", DemoSpec(videos=3, seed=2, min_minutes=2, max_minutes=3, anchors=2,
+                                                   judged_per_anchor=4, blank=0.3))
+    assert files.collection.name == "collection.csv" and (tmp_path / "d" / "collection.txt").is_file()
+    assert files.transcripts.read_bytes() == plain.transcripts.read_bytes()  # media change nothing else
+    assert files.qrels.read_bytes() == plain.qrels.read_bytes()
+    rows = [line.split(",") for line in files.collection.read_text().splitlines()[1:]]
+    keyframes = {}
+    for line in files.keyframe_index.read_text().splitlines()[1:]:
+        vid, t = line.split(",")
+        keyframes.setdefault(vid, set()).add(float(t))
+    colours = set()
+    for vid, duration, path in rows:
+        assert Path(path).is_absolute() and Path(path).is_file() and not list(Path(path).parent.glob("*.tmp.webm"))
+        with av.open(path) as container:
+            frames = [(float(f.time), f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+        assert len(frames) == int(duration)
+        for t, frame in frames[::5]:
+            pixel = tuple(int(x) for x in frame[4, 4])
+            if any(abs(t - k) < 0.5 for k in keyframes.get(vid, ())):  # the feed is on: a topic colour
+                assert max(pixel) > 30
+                colours.add(tuple(x // 16 for x in pixel))
+    assert len(colours) >= 2  # more than one topic shows
+
+
+def test_demo_command_with_media_records_playable_paths(cli, tmp_path):
+    import pytest
+
+    pytest.importorskip("av", reason="PyAV (the media extra) is not installed")
+    code, out, err = cli("demo", "--out", tmp_path / "demo", "--videos", "2", "--media")
+    assert code == 0, err
+    with Store.open(cli.db) as store:
+        videos = list(store.videos())
+    assert len(videos) == 2 and all(v.media_path and Path(v.media_path).is_file() for v in videos)
+    code, out, err = cli("demo", "--out", tmp_path / "plain", "--videos", "2", "--no-ingest")
+    assert code == 0 and not (tmp_path / "plain" / "media").exists()

@@ -234,6 +234,7 @@ def demo_cmd(
     videos: int = typer.Option(50, "--videos", min=1, max=1_000_000, help="Number of synthetic videos (scales for benchmarks)."),
     seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Random seed: same seed, same collection."),
     ingest: bool = typer.Option(True, "--ingest/--no-ingest", help="Also load it into the store."),
+    media: bool = typer.Option(False, "--media/--no-media", help="Also write a small synthetic video per video (media/*.webm, about 0.3 s each; needs the media extra) for `hyperlink serve` to play."),
 ) -> None:
     """Generate the SYNTHETIC demo news archive and ingest it end to end (not real data).
 
@@ -244,8 +245,9 @@ def demo_cmd(
     from ..ingest.load import load_anchors, load_collection, load_keyframes, load_qrels, load_transcripts
     from ..segment import WindowSpec, cut_segments
 
-    files = generate_demo(out, DemoSpec(videos=videos, seed=seed))
-    say(f"[green]demo[/]: synthetic collection of {videos} videos written to {out}/")
+    files = generate_demo(out, DemoSpec(videos=videos, seed=seed, media=media))
+    say(f"[green]demo[/]: synthetic collection of {videos} videos written to {out}/"
+        + (f" (videos in {out}/media/)" if media else ""))
     if not ingest:
         return
     store = open_store(create=True)
