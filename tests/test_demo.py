@@ -159,5 +159,5 @@ def test_demo_command_with_media_records_playable_paths(cli, tmp_path):
     with Store.open(cli.db) as store:
         videos = list(store.videos())
     assert len(videos) == 2 and all(v.media_path and Path(v.media_path).is_file() for v in videos)
-    code, out, err = cli("demo", "--out", tmp_path / "plain", "--videos", "2", "--no-ingest")
+    code, _, err = cli("demo", "--out", tmp_path / "plain", "--videos", "2", "--no-ingest")
     assert code == 0 and not (tmp_path / "plain" / "media").exists()

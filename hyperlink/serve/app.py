@@ -3,7 +3,8 @@
 Pages: ``/`` the anchors, ``/anchors/ID?model=M&other=N&k=K`` one anchor's targets (two sources side
 by side), ``/search?q=...&model=M`` free-text search. JSON: ``/api/anchors``,
 ``/api/anchors/ID/targets?model=M&k=K`` (what `hyperlink query ID --model M -k K --json` prints),
-``/api/search``, ``/api/qrels`` (text), ``POST /api/judgments``. Media: ``/media/VIDEO`` (HTTP Range)
+``/api/search``, ``/api/qrels`` (text), ``POST /api/judgments`` (judge; the other mark replaces),
+``DELETE /api/judgments`` (withdraw). Media: ``/media/VIDEO`` (HTTP Range)
 and ``/thumbs/VIDEO/MS.jpg``. A bad parameter is a 4xx with a message, never a traceback.
 """
 
@@ -40,7 +41,7 @@ def create_app(catalogue, assess: bool = False, k: int = 10):
     from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.exceptions import HTTPException
 
-    from .assess import judge, qrels_text
+    from .assess import judge, qrels_text, unjudge
     from .pages import result_json
 
     app = fastapi.FastAPI(title="hyperlink", docs_url=None, redoc_url=None, openapi_url=None)
@@ -125,9 +126,15 @@ def create_app(catalogue, assess: bool = False, k: int = 10):
         form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         if not assess:
             raise InputError("judging is off: start the server with `hyperlink serve --assess`")
-        anchor, video, start, end, rel = _judgment_fields(form)
-        with lock:
-            judge(catalogue.store, anchor, video, start, end, rel)
+        if form.get("rel") == "clear":  # the page's "clear" button: withdraw this span's judgment
+            anchor, video, start, end, _ = _judgment_fields({**form, "rel": 0})
+            with lock:
+                catalogue.anchor(anchor)  # an unknown anchor is an input error, not a silent no-op
+                unjudge(catalogue.store, anchor, video, start, end)
+        else:
+            anchor, video, start, end, rel = _judgment_fields(form)
+            with lock:
+                judge(catalogue.store, anchor, video, start, end, rel)
         back = form.get("back", "/")
         target = back if back.startswith("/anchors/") else "/"  # never a redirect off this server
         return RedirectResponse(target, status_code=303)
@@ -163,6 +170,17 @@ def create_app(catalogue, assess: bool = False, k: int = 10):
         with lock:
             j = judge(catalogue.store, anchor, video, start, end, rel)
         return {"anchor": j.anchor, "video": j.video, "start": j.start, "end": j.end, "rel": j.rel}
+
+    @app.delete("/api/judgments")
+    def api_unjudge(payload: dict):
+        if not assess:
+            raise InputError("judging is off: start the server with `hyperlink serve --assess`")
+        anchor, video, start, end, _ = _judgment_fields({**payload, "rel": 0})
+        with lock:
+            catalogue.anchor(anchor)
+            removed = unjudge(catalogue.store, anchor, video, start, end)
+        return {"anchor": anchor, "video": video, "start": float(round(start)), "end": float(round(end)),
+                "removed": removed}
 
     @app.get("/api/qrels", response_class=PlainTextResponse)
     def api_qrels():

@@ -57,6 +57,7 @@ class Target:
     mark: str  # "1" relevant, "0" not relevant, "-" unjudged (the evaluator's labelling)
     media: bool  # the store records a media file for the video
     only_here: bool = False  # no target of the compared source shares a second with it
+    own: str | None = None  # "1"/"0": the stored judgment of exactly this span (whole seconds), else None
 
     @property
     def mark_name(self) -> str:
@@ -186,8 +187,10 @@ class Catalogue:
         labels = (label_segments(Ranking.of(anchor.id, [(h.video, h.start, h.end) for h in hits]), qrels)
                   if qrels else "-" * len(hits))
         media = self.media_videos()
+        exact = {(j.video, j.start, j.end): str(j.rel) for j in judged}  # what "clear" can withdraw
         targets = [Target(r, h.video, h.start, h.end, h.score, h.segment_id, text, shared_terms(anchor_text, text),
-                          mark, h.video in media)
+                          mark, h.video in media,
+                          own=exact.get((h.video, float(round(h.start)), float(round(h.end)))))
                    for r, (h, text, mark) in enumerate(zip(hits, texts, labels), 1)]
         if qrels is None:
             return Column(source, targets, None, None, None, reason)

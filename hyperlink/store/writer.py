@@ -312,6 +312,14 @@ class Writer(VectorWrites):
                     JudgmentRow.end == end)).rowcount or 0
         return removed
 
+    def remove_judgment(self, anchor: str, video: str, start: float, end: float) -> int:
+        """Remove the one judgment of ``anchor`` on exactly ``video`` ``start``-``end``; 1, or 0 if none."""
+        anchor_id = select(AnchorRow.id).where(AnchorRow.external_id == anchor).scalar_subquery()
+        video_id = select(VideoRow.id).where(VideoRow.external_id == video).scalar_subquery()
+        return self.conn.execute(delete(JudgmentRow).where(
+            JudgmentRow.anchor_id == anchor_id, JudgmentRow.video_id == video_id, JudgmentRow.start == start,
+            JudgmentRow.end == end)).rowcount or 0
+
     def unset_blacklist(self, videos: list[str]) -> int:
         """Clear the blacklisted flag of ``videos``; how many were flagged."""
         changed = 0

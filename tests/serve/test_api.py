@@ -71,14 +71,35 @@ def test_a_judgment_changes_the_exported_qrels(demo_copy, client_of):
     # the target is now relevant in the API's answer
     again = client.get("/api/anchors/anchor_2/targets", params={"model": "tiny", "k": 10}).json()["hits"]
     assert next(h for h in again if h["rank"] == unjudged["rank"])["relevant"] == 1
-    # judging the same span again the same way changes nothing; the other way is refused
-    assert client.post("/api/judgments", json={"anchor": "anchor_2", "video": unjudged["video"], "start": unjudged["start"],
-                                               "end": unjudged["end"], "rel": 1}).status_code == 200
+    # judging the same span again the same way changes nothing; the other way replaces the first
+    span = {"anchor": "anchor_2", "video": unjudged["video"], "start": unjudged["start"], "end": unjudged["end"]}
+    assert client.post("/api/judgments", json=span | {"rel": 1}).status_code == 200
     assert client.get("/api/qrels").text == after
-    clash = client.post("/api/judgments", json={"anchor": "anchor_2", "video": unjudged["video"],
-                                                "start": unjudged["start"], "end": unjudged["end"], "rel": 0})
-    assert clash.status_code == 400 and "judged 1 already" in clash.json()["error"]
-    assert client.get("/api/qrels").text == after
+    changed = client.post("/api/judgments", json=span | {"rel": 0})
+    assert changed.status_code == 200 and changed.json()["rel"] == 0
+    flipped = client.get("/api/qrels").text
+    assert set(after.splitlines()) - set(flipped.splitlines()) == added
+    assert {line[:-1] for line in set(flipped.splitlines()) - set(after.splitlines())} == {a[:-1] for a in added}
+    assert len(flipped.splitlines()) == len(after.splitlines())
+    # withdrawing it restores the qrels as they were; withdrawing again removes nothing
+    gone = client.request("DELETE", "/api/judgments", json=span)
+    assert gone.status_code == 200 and gone.json()["removed"] == 1
+    assert client.get("/api/qrels").text == before
+    assert client.request("DELETE", "/api/judgments", json=span).json()["removed"] == 0
+    again = client.get("/api/anchors/anchor_2/targets", params={"model": "tiny", "k": 10}).json()["hits"]
+    assert next(h for h in again if h["rank"] == unjudged["rank"])["relevant"] is None
+
+
+def test_withdrawing_names_a_bad_request(demo_copy, client_of):
+    client = client_of(demo_copy, assess=True)
+    before = client.get("/api/qrels").text
+    r = client.request("DELETE", "/api/judgments", json={"anchor": "nope", "video": "news0001", "start": 0, "end": 20})
+    assert r.status_code == 404 and "nope" in r.json()["error"]  # an unknown anchor, as for its page
+    r = client.request("DELETE", "/api/judgments", json={"anchor": "anchor_1", "video": "news0001", "start": "x", "end": 20})
+    assert r.status_code == 400 and "seconds" in r.json()["error"]
+    assert client_of(demo_copy).request("DELETE", "/api/judgments", json={"anchor": "anchor_1", "video": "news0001",
+                                                                          "start": 0, "end": 20}).status_code == 400
+    assert client.get("/api/qrels").text == before
 
 
 @pytest.mark.parametrize("payload,words", [

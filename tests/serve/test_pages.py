@@ -128,6 +128,22 @@ def test_the_page_judges_in_assessor_mode_only(demo_copy, client_of):
     after = parse(client.get("/anchors/anchor_2", params={"model": "tiny"}).text).columns[0][1]
     same = next(t for t in after if (t["video"], t["start"]) == (target["video"], target["start"]))
     assert "rel-0" in same["classes"]
+    # the page marks the stored mark and offers to clear it; the other mark replaces it, "clear" withdraws it
+    html = client.get("/anchors/anchor_2", params={"model": "tiny"}).text
+    assert html.count('class="no chosen"') == 1 and html.count('value="clear"') == 1
+    fields = {"anchor": "anchor_2", "video": target["video"], "start": target["start"], "end": target["end"],
+              "back": "/anchors/anchor_2?model=tiny"}
+    assert client.post("/judge", data=fields | {"rel": "1"}, follow_redirects=False).status_code == 303
+    html = client.get("/anchors/anchor_2", params={"model": "tiny"}).text
+    assert html.count('class="yes chosen"') == 1 and html.count('class="no chosen"') == 0
+    assert len(client.get("/api/qrels").text.splitlines()) == len(before.splitlines()) + 1
+    assert client.post("/judge", data=fields | {"rel": "clear"}, follow_redirects=False).status_code == 303
+    assert client.get("/api/qrels").text == before
+    html = client.get("/anchors/anchor_2", params={"model": "tiny"}).text
+    assert 'value="clear"' not in html and " chosen" not in html
+    cleared = next(t for t in parse(html).columns[0][1] if (t["video"], t["start"]) == (target["video"], target["start"]))
+    assert "rel-u" in cleared["classes"]
+    assert client.post("/judge", data=fields | {"rel": "0"}, follow_redirects=False).status_code == 303  # as before
     # a redirect never leaves the server
     r = client.post("/judge", data={"anchor": "anchor_2", "video": target["video"], "start": target["start"],
                                     "end": target["end"], "rel": "0", "back": "https://example.org/"},
