@@ -6,7 +6,7 @@ by transposition, so both directions write into one code space and read out of i
     c_A = central_a(x_A) (n, r/2),   c_B = central_b(x_B) (n, r/2)
     decode_b(c) (n, m2) predicts x_B and decode_a(c) (n, m1) predicts x_A from any code c
 
-What we add, each chosen on the Wikipedia benchmark's validation split (``bench/wikipedia.py
+What we add, each chosen on the Wikipedia benchmark's validation folds (``bench/wikipedia.py
 --ablation`` removes them one at a time and reports what each is worth):
 
 1. Self-reconstruction by code swapping. Each row's decoders read its own modality's code with
@@ -40,8 +40,8 @@ What we add, each chosen on the Wikipedia benchmark's validation split (``bench/
        [√(1−γ)·v | √γ·[√α·unit(x_A − μ_A) | √(1−α)·unit(x_B − μ_B)]]
 
    with v its vector from 5. and 6., x the scaled inputs and μ their mean over the complete training
-   pairs, so its cosine with another such item is (1−γ)·(cosine of v) + γ·(the centred inputs' cosine): an ensemble with
-   what the ``text``/``visual`` baselines compare. It adds m1 + m2 columns; every one-modality item
+   pairs, so its cosine with another such item is (1−γ)·(cosine of v) + γ·(the centred inputs'
+   cosine): an ensemble with what the ``text``/``visual`` baselines compare. It adds m1 + m2 columns; every one-modality item
    (and, under ``expansion``, every item whose modality was predicted) gets zeros there, so its vector
    is the one it had without it (same cosines among one-modality items, crossmodal search unchanged).
 
