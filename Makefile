@@ -48,10 +48,11 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/train_speed.py
+	$(BIN)/python bench/train_speed.py --xbidnn --batches 128,1024 --rounds 20
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/run_e2e.py
 	$(BIN)/python bench/media.py
-	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal
+	test ! -d $(BENCH_DATA)/wikipedia-xmodal || $(BIN)/python bench/wikipedia.py --data $(BENCH_DATA)/wikipedia-xmodal --seeds 3 --ablation
 	$(BIN)/python bench/scale.py --data $(BENCH_DATA)
 	$(BIN)/python bench/search_backends.py
 	$(BIN)/python bench/startup.py
