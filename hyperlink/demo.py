@@ -27,6 +27,7 @@ With ``media`` (needs PyAV, the ``media`` extra), also:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ import numpy as np
 from .errors import InputError
 from .timecode import format_mss
 
-__all__ = ["DemoSpec", "DemoFiles", "generate_demo"]
+__all__ = ["DemoSpec", "DemoFiles", "generate_demo", "write_webm"]
 
 _SYLLABLES = ["ka", "lo", "mi", "ren", "ta", "vo", "shi", "pe", "du", "nar", "gel", "fi", "zo", "bri", "tem", "ul"]
 _COMMON = ("the a of and to in is that it was for on are as with they at be this from have or by one "
@@ -110,13 +111,15 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
     centroids = rng.normal(size=(spec.topics, spec.visual_dim)).astype(np.float32)
 
     stories: list[tuple[str, float, float, int]] = []  # (video, start, end, topic)
-    blanks: set[tuple[str, float]] = set()  # (video, start) of stories without keyframes
+    scenes: dict[str, tuple[int, list[tuple[float, float, int, bool]]]] = {}  # video -> (seconds, its stories
+    # as (start, end, topic, without keyframes)): what the media show
     coll_lines, cue_lines, key_rows, key_index = [], [], [], []
     width = max(4, len(str(spec.videos)))
     for v in range(spec.videos):
         vid = f"news{v:0{width}d}"
         duration = float(int(rng.uniform(spec.min_minutes, spec.max_minutes) * 60))
         coll_lines.append(f"{vid} {_clock(duration)}")
+        scenes[vid] = (int(duration), [])
         mixture = rng.choice(spec.topics, size=3, replace=False)
         t = 0.0
         while t < duration - 20:
@@ -124,8 +127,7 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
             topic = int(rng.choice(mixture, p=[0.6, 0.25, 0.15]))
             stories.append((vid, t, t + length, topic))
             silent, blank = rng.random() < spec.silent, rng.random() < spec.blank
-            if blank:
-                blanks.add((vid, t))
+            scenes[vid][1].append((t, t + length, topic, blank))
             untranscribed = hide.random() < spec.untranscribed
             spoken = topic
             if hide.random() < spec.misleading:  # the words of another topic over this story's pictures
@@ -180,58 +182,60 @@ def generate_demo(out: str | Path, spec: DemoSpec = DemoSpec()) -> DemoFiles:
     files.anchors.write_text("\n".join(anchor_lines) + "\n")
     files.qrels.write_text("\n".join(qrel_lines) + "\n")
     if spec.media:
-        files = _write_media(out, files, spec, coll_lines, stories, blanks)
+        files = _write_media(out, files, spec, scenes)
     return files
 
 
-def _write_media(out: Path, files: DemoFiles, spec: DemoSpec, coll_lines: list[str],
-                 stories: list[tuple[str, float, float, int]], blanks: set[tuple[str, float]]) -> DemoFiles:
+def _write_media(out: Path, files: DemoFiles, spec: DemoSpec,
+                 scenes: dict[str, tuple[int, list[tuple[float, float, int, bool]]]]) -> DemoFiles:
     """Write ``media/<video>.webm`` for every video and ``collection.csv`` naming them; the files with it."""
     from .deps import require
 
     require("av", "av", "demo videos (--media)")
     colours = np.random.default_rng([spec.seed, 2]).integers(40, 230, size=(spec.topics, 3)).astype(np.uint8)
-    by_video: dict[str, list[tuple[float, float, int]]] = {}
-    for vid, start, end, topic in stories:
-        by_video.setdefault(vid, []).append((start, end, topic))
     folder = out / "media"
     folder.mkdir(exist_ok=True)
     rows = ["id,duration,media_path"]
-    for line in coll_lines:
-        vid, clock = line.split()
-        h, m, sec = (int(x) for x in clock.split(":"))
-        duration = 3600 * h + 60 * m + sec
+    for vid, (duration, stories) in scenes.items():
         path = (folder / f"{vid}.webm").resolve()
-        _write_video(path, duration, by_video.get(vid, []), blanks, vid, colours, spec)
+        write_webm(path, _story_frames(duration, stories, colours, spec), spec.media_size, spec.media_fps)
         rows.append(f"{vid},{duration},{path}")
     collection = out / "collection.csv"
     collection.write_text("\n".join(rows) + "\n")
     return DemoFiles(collection, files.transcripts, files.keyframes, files.keyframe_index, files.anchors, files.qrels)
 
 
-def _write_video(path: Path, duration: int, stories: list[tuple[float, float, int]], blanks: set[tuple[str, float]],
-                 vid: str, colours: np.ndarray, spec: DemoSpec) -> None:
-    """``duration`` seconds of VP8 at ``spec.media_fps``: each frame the colour of its story's topic."""
+def _story_frames(duration: int, stories: list[tuple[float, float, int, bool]], colours: np.ndarray,
+                  spec: DemoSpec) -> Iterator[np.ndarray]:
+    """``duration`` seconds of frames at ``spec.media_fps``: each the colour of its story's topic."""
+    w, h = spec.media_size
+    story = 0
+    for i in range(duration * spec.media_fps):
+        t = i / spec.media_fps
+        while story + 1 < len(stories) and t >= stories[story][1]:
+            story += 1
+        frame = np.zeros((h, w, 3), np.uint8)  # black: no story here, or a feed gap
+        if stories and stories[story][0] <= t < stories[story][1]:
+            start, end, topic, blank = stories[story]
+            if not blank:
+                frame[:] = colours[topic]
+            frame[h - h // 8:, : max(1, int(w * (t - start) / (end - start)))] = 255
+        yield frame
+
+
+def write_webm(path: Path, frames: Iterable[np.ndarray], size: tuple[int, int], fps: int = 1) -> Path:
+    """Encode RGB ``frames`` (each (height, width, 3) uint8, ``size`` = (width, height)) as VP8 at
+    ``fps``; written to a temporary name and renamed, so ``path`` is never half a video. Needs PyAV."""
     import av
 
-    w, h = spec.media_size
     tmp = path.with_name(path.name + ".tmp.webm")
     with av.open(str(tmp), "w") as container:
-        stream = container.add_stream("libvpx", rate=spec.media_fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        story = 0
-        for i in range(duration * spec.media_fps):
-            t = i / spec.media_fps
-            while story + 1 < len(stories) and t >= stories[story][1]:
-                story += 1
-            frame = np.zeros((h, w, 3), np.uint8)  # black: no story here, or a feed gap
-            if stories and stories[story][0] <= t < stories[story][1]:
-                start, end, topic = stories[story]
-                if (vid, start) not in blanks:
-                    frame[:] = colours[topic]
-                frame[h - h // 8:, : max(1, int(w * (t - start) / (end - start)))] = 255
+        stream = container.add_stream("libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for frame in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
     tmp.replace(path)
+    return path

@@ -39,23 +39,20 @@ def cli(*args) -> tuple[int, str, str]:
 
 def write_video(path: Path, seconds: int, seed: int, fps: int = 1, size: tuple[int, int] = (64, 36)) -> Path:
     """``seconds`` of coloured frames (the colour drifts with time, a white bar marks the second) as VP8."""
-    import av
+    from hyperlink.demo import write_webm
 
     rng = np.random.default_rng(seed)
     base = rng.integers(30, 220, size=3)
     w, h = size
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libvpx", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+
+    def frames():
         for i in range(seconds * fps):
             frame = np.empty((h, w, 3), np.uint8)
             frame[:] = (base + np.array([i * 3, i * 5, i * 7])) % 256
             frame[h - 4:, : max(1, (i * w) // max(1, seconds * fps))] = 255
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+            yield frame
+
+    return write_webm(path, frames(), size, fps)
 
 
 def build_demo(root: Path, videos: int = 10) -> Demo:
