@@ -118,23 +118,35 @@ def create_app(catalogue, assess: bool = False, k: int = 10):
                 result = search_column(catalogue, q, chosen, k)
         return page("search.html", result=result, search_text=q, search_model=chosen)
 
+    def record(fields: dict):
+        """Store the posted judgment (the other mark replaces the span's); the Judgment stored."""
+        if not assess:
+            raise InputError("judging is off: start the server with `hyperlink serve --assess`")
+        anchor, video, start, end, rel = _judgment_fields(fields)
+        with lock:
+            return judge(catalogue.store, anchor, video, start, end, rel)
+
+    def withdraw(fields: dict) -> dict:
+        """Withdraw the posted span's judgment; the span (whole seconds) and how many were removed."""
+        if not assess:
+            raise InputError("judging is off: start the server with `hyperlink serve --assess`")
+        anchor, video, start, end = _span_fields(fields)
+        with lock:
+            catalogue.anchor(anchor)  # an unknown anchor is an error, not a silent no-op
+            removed = unjudge(catalogue.store, anchor, video, start, end)
+        return {"anchor": anchor, "video": video, "start": float(round(start)), "end": float(round(end)),
+                "removed": removed}
+
     @app.post("/judge")
     async def judge_form(request: Request):
         # a plain urlencoded form, read without python-multipart
         from urllib.parse import parse_qs
 
         form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
-        if not assess:
-            raise InputError("judging is off: start the server with `hyperlink serve --assess`")
-        if form.get("rel") == "clear":  # the page's "clear" button: withdraw this span's judgment
-            anchor, video, start, end, _ = _judgment_fields({**form, "rel": 0})
-            with lock:
-                catalogue.anchor(anchor)  # an unknown anchor is an input error, not a silent no-op
-                unjudge(catalogue.store, anchor, video, start, end)
+        if form.get("rel") == "clear":  # the page's "clear" button
+            withdraw(form)
         else:
-            anchor, video, start, end, rel = _judgment_fields(form)
-            with lock:
-                judge(catalogue.store, anchor, video, start, end, rel)
+            record(form)
         back = form.get("back", "/")
         target = back if back.startswith("/anchors/") else "/"  # never a redirect off this server
         return RedirectResponse(target, status_code=303)
@@ -164,23 +176,12 @@ def create_app(catalogue, assess: bool = False, k: int = 10):
 
     @app.post("/api/judgments")
     def api_judge(payload: dict):
-        if not assess:
-            raise InputError("judging is off: start the server with `hyperlink serve --assess`")
-        anchor, video, start, end, rel = _judgment_fields(payload)
-        with lock:
-            j = judge(catalogue.store, anchor, video, start, end, rel)
+        j = record(payload)
         return {"anchor": j.anchor, "video": j.video, "start": j.start, "end": j.end, "rel": j.rel}
 
     @app.delete("/api/judgments")
     def api_unjudge(payload: dict):
-        if not assess:
-            raise InputError("judging is off: start the server with `hyperlink serve --assess`")
-        anchor, video, start, end, _ = _judgment_fields({**payload, "rel": 0})
-        with lock:
-            catalogue.anchor(anchor)
-            removed = unjudge(catalogue.store, anchor, video, start, end)
-        return {"anchor": anchor, "video": video, "start": float(round(start)), "end": float(round(end)),
-                "removed": removed}
+        return withdraw(payload)
 
     @app.get("/api/qrels", response_class=PlainTextResponse)
     def api_qrels():
@@ -227,15 +228,25 @@ def create_app(catalogue, assess: bool = False, k: int = 10):
     return app
 
 
+def _span_fields(fields: dict) -> tuple[str, str, float, float]:
+    """(anchor, video, start, end) of a posted judgment or withdrawal, or an InputError saying what is wrong."""
+    try:
+        return str(fields["anchor"]), str(fields["video"]), float(fields["start"]), float(fields["end"])
+    except KeyError as exc:
+        raise InputError(f"a judgment names anchor, video, start and end; {exc} is missing") from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"start and end must be seconds ({exc})") from None
+
+
 def _judgment_fields(fields: dict) -> tuple[str, str, float, float, int]:
     """(anchor, video, start, end, rel) of a posted judgment, or an InputError saying what is wrong."""
+    span = _span_fields(fields)
     try:
-        return (str(fields["anchor"]), str(fields["video"]), float(fields["start"]), float(fields["end"]),
-                int(fields["rel"]))
+        return (*span, int(fields["rel"]))
     except KeyError as exc:
         raise InputError(f"a judgment needs anchor, video, start, end and rel; {exc} is missing") from None
     except (TypeError, ValueError) as exc:
-        raise InputError(f"start and end must be seconds and rel 0 or 1 ({exc})") from None
+        raise InputError(f"rel must be 0 or 1 ({exc})") from None
 
 
 def open_catalogue(db: str, models: Sequence[str] = (), runs: Sequence[Path] = (), device: str = "cpu"):
