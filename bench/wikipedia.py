@@ -213,10 +213,13 @@ def fold_rows(n: int, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def tune_all(pool, jobs: list[tuple], splits: list[tuple[np.ndarray, np.ndarray]]) -> list[dict]:
     """``jobs`` (kind, settings, epochs, every, data) tuned on every fold; :func:`choose` per job."""
-    runs = [(i, job + split) for i, job in enumerate(jobs) for split in splits]
-    order = sorted(range(len(runs)), key=lambda r: -runs[r][1][2])  # longest first
-    results = dict(zip(order, pool.map(tune, [runs[r][1] for r in order])))
-    return [choose([results[r] for r in range(len(runs)) if runs[r][0] == i]) for i in range(len(jobs))]
+    runs = [job + split for job in jobs for split in splits]  # job-major: job i's folds are runs[i*F:(i+1)*F]
+    order = sorted(range(len(runs)), key=lambda r: -runs[r][2])  # longest first
+    results: list[dict] = [{}] * len(runs)
+    for r, result in zip(order, pool.map(tune, [runs[r] for r in order])):
+        results[r] = result
+    folds = len(splits)
+    return [choose(results[i * folds:(i + 1) * folds]) for i in range(len(jobs))]
 
 
 def final(job: tuple) -> dict:
