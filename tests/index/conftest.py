@@ -97,3 +97,10 @@ def random_vectors(seed: int, n: int = 2000, d: int = 32, queries: int = 25):
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     ids = rng.permutation(10_000)[:n].astype(np.int64) + 1
     return x, ids, rng.normal(size=(queries, d)).astype(np.float32)
+
+
+def flip_byte(path, offset: int) -> None:
+    """Corrupt ``path`` in place: invert the byte at ``offset`` (negative: from the end)."""
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0xFF
+    path.write_bytes(bytes(raw))

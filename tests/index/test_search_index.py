@@ -4,7 +4,7 @@ import pytest
 from hyperlink.errors import HyperlinkError, InputError, MismatchError, MissingDependency
 from hyperlink.index import SearchIndex, faiss_module, gpu_available
 
-from .conftest import make_manifest, random_vectors
+from .conftest import flip_byte, make_manifest, random_vectors
 
 
 def manifest(n, d, factory="Flat", **kw):
@@ -87,9 +87,7 @@ def test_device_falls_back_to_cpu_without_a_gpu(data):
 def test_tampered_index_file_is_refused(data, tmp_path):
     x, ids, _ = data
     SearchIndex.build(x, ids, manifest(len(x), 32), device="cpu").save(tmp_path / "idx")
-    raw = bytearray((tmp_path / "idx" / "index.faiss").read_bytes())
-    raw[-5] ^= 0xFF
-    (tmp_path / "idx" / "index.faiss").write_bytes(bytes(raw))
+    flip_byte(tmp_path / "idx" / "index.faiss", -5)
     with pytest.raises(MismatchError, match=r"index\.faiss: sha256 .* differs from the manifest's .*"
                                             r"rebuild the index with `hyperlink index --model m`"):
         SearchIndex.load(tmp_path / "idx", device="cpu")

@@ -10,7 +10,7 @@ from hyperlink.index.backends import torch_backend
 from hyperlink.index.backends.torch_backend import TorchIndex
 from hyperlink.types import Segment
 
-from .conftest import N_VIDEOS, PER_VIDEO, brute_force, demo_beside_faiss, make_manifest, whole
+from .conftest import N_VIDEOS, PER_VIDEO, brute_force, demo_beside_faiss, flip_byte, make_manifest, whole
 
 
 def manifest(n, d, backend="torch"):
@@ -71,9 +71,7 @@ def test_save_load_round_trip_with_digests(data, tmp_path):
     assert sorted(loaded.ids().tolist()) == sorted(ids.tolist())
     with pytest.raises(HyperlinkError, match="memory-mapped"):
         loaded.add(x[:1], np.array([99_999]))
-    raw = bytearray((tmp_path / "idx" / "vectors.npy").read_bytes())
-    raw[-3] ^= 0xFF
-    (tmp_path / "idx" / "vectors.npy").write_bytes(bytes(raw))
+    flip_byte(tmp_path / "idx" / "vectors.npy", -3)
     with pytest.raises(MismatchError, match=r"vectors\.npy: sha256 .* rebuild the index with "
                                             r"`hyperlink index --model m --backend torch`"):
         SearchIndex.load(tmp_path / "idx", device="cpu")
